@@ -1,0 +1,779 @@
+package dev.cairn;
+
+import dev.cairn.backend.Backend;
+import dev.cairn.backend.BackendProvider;
+import dev.cairn.backend.ObjectInfo;
+import dev.cairn.backend.local.LocalBackend;
+import dev.cairn.internal.chunker.FastCdc;
+import dev.cairn.internal.crypto.Crypto;
+import dev.cairn.internal.crypto.MasterKey;
+import dev.cairn.internal.pipeline.BackupRun;
+import dev.cairn.internal.pipeline.BlobStore;
+import dev.cairn.internal.pipeline.Restorer;
+import dev.cairn.internal.pipeline.TarExporter;
+import dev.cairn.internal.pipeline.TreeReader;
+import dev.cairn.internal.repo.BlobIndex;
+import dev.cairn.internal.repo.IndexFormat;
+import dev.cairn.internal.repo.KeyFile;
+import dev.cairn.internal.repo.Locks;
+import dev.cairn.internal.repo.Node;
+import dev.cairn.internal.repo.PackFormat;
+import dev.cairn.internal.repo.RepoConfig;
+import dev.cairn.internal.repo.SnapshotCodec;
+import dev.cairn.internal.util.Hex;
+import dev.cairn.internal.util.Id;
+import dev.cairn.snapshot.Snapshot;
+import dev.cairn.snapshot.SnapshotEntry;
+import dev.cairn.snapshot.SnapshotSummary;
+import dev.cairn.source.Source;
+import dev.cairn.source.fs.FileSystemSource;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An open Cairn repository: encrypted, deduplicated snapshots on a {@link Backend}.
+ *
+ * <pre>{@code
+ * try (Repository repo = Repository.at(Path.of("/srv/backup")).password(Secret.fromEnv("CAIRN_PASSWORD")).open()) {
+ *     BackupResult r = repo.backup(FileSystemSource.of(Path.of("/srv/www"))).tags("nightly").run();
+ *     repo.restore(r.snapshot()).to(Path.of("/tmp/www-restored"));
+ * }
+ * }</pre>
+ *
+ * Thread-safe: several operations may run at once (each takes the repository lock it needs).
+ */
+public final class Repository implements AutoCloseable {
+    public static final String VERSION = "0.1.0";
+
+    private final Backend backend;
+    private final RepoConfig config;
+    private final MasterKey master;
+    private final Crypto crypto;
+    private final FastCdc cdc;
+    private final Builder options;
+    private final String keyName;
+    private final Locks locks;
+    private final ExecutorService workers;
+    private volatile BlobIndex index;
+
+    private Repository(Backend backend, RepoConfig config, MasterKey master, String keyName, Builder options)
+            throws IOException {
+        this.backend = backend;
+        this.config = config;
+        this.master = master;
+        this.crypto = new Crypto(master);
+        this.cdc = new FastCdc(master.chunkerSeed(), config.chunkMin(), config.chunkAvg(), config.chunkMax(),
+                config.normalization());
+        this.options = options;
+        this.keyName = keyName;
+        this.locks = new Locks(backend, crypto, options.clock, options.host);
+        AtomicInteger n = new AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(options.workers, r -> {
+            Thread t = new Thread(r, "cairn-worker-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.index = loadIndex();
+    }
+
+    /** A repository in a local directory. */
+    public static Builder at(Path dir) {
+        return new Builder(new LocalBackend(dir));
+    }
+
+    /** A repository on any backend. */
+    public static Builder at(Backend backend) {
+        return new Builder(Objects.requireNonNull(backend, "backend"));
+    }
+
+    /**
+     * A repository by location text: a local path, {@code file:/path}, or a URI whose scheme a
+     * {@link BackendProvider} on the class path serves ({@code s3://bucket/prefix}).
+     */
+    public static Builder at(String location) {
+        return new Builder(backendFor(location));
+    }
+
+    static Backend backendFor(String location) {
+        if (location == null || location.isBlank()) {
+            throw new ConfigurationException("No repository given: pass --repo or set CAIRN_REPOSITORY.");
+        }
+        int colon = location.indexOf("://");
+        if (colon < 0) {
+            return new LocalBackend(Path.of(location.startsWith("file:") ? location.substring(5) : location));
+        }
+        String scheme = location.substring(0, colon).toLowerCase(java.util.Locale.ROOT);
+        if (scheme.equals("file")) {
+            return new LocalBackend(Path.of(URI.create(location)));
+        }
+        List<String> known = new ArrayList<>(List.of("file"));
+        for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {
+            if (p.scheme().equals(scheme)) {
+                return p.open(URI.create(location));
+            }
+            known.add(p.scheme());
+        }
+        throw new ConfigurationException("No backend for scheme '" + scheme + "' (known: " + String.join(", ", known)
+                + "). Add the module that provides it (backup-s3 for s3://) to the class path.");
+    }
+
+    /** Options for opening or creating a repository. Each call validates at once. Not thread-safe. */
+    public static final class Builder {
+        private final Backend backend;
+        private Secret password;
+        private int kdfMemoryKiB = 64 * 1024;
+        private int kdfIterations = 3;
+        private int kdfParallelism = 1;
+        private int chunkMin = 512 * 1024;
+        private int chunkAvg = 1024 * 1024;
+        private int chunkMax = 8 * 1024 * 1024;
+        private int packSize = 16 * 1024 * 1024;
+        private int compressionLevel = 3;
+        private boolean compress = true;
+        private String host = defaultHost();
+        private Clock clock = Clock.systemUTC();
+        private int workers = Math.max(2, Runtime.getRuntime().availableProcessors());
+        private int inFlightBytes = 64 * 1024 * 1024;
+
+        private Builder(Backend backend) {
+            this.backend = backend;
+        }
+
+        public Builder password(Secret password) {
+            this.password = Objects.requireNonNull(password, "password");
+            return this;
+        }
+
+        /** Argon2id parameters for keys this builder creates (memory in KiB). */
+        public Builder kdf(int memoryKiB, int iterations, int parallelism) {
+            if (memoryKiB < 8 * 1024) {
+                throw new IllegalArgumentException("kdf memoryKiB must be at least 8192: " + memoryKiB);
+            }
+            if (iterations < 1) {
+                throw new IllegalArgumentException("kdf iterations must be at least 1: " + iterations);
+            }
+            if (parallelism < 1) {
+                throw new IllegalArgumentException("kdf parallelism must be at least 1: " + parallelism);
+            }
+            this.kdfMemoryKiB = memoryKiB;
+            this.kdfIterations = iterations;
+            this.kdfParallelism = parallelism;
+            return this;
+        }
+
+        /** Chunk sizes for a new repository (min < avg < max, avg a power of two). */
+        public Builder chunkSizes(int min, int avg, int max) {
+            FastCdc.validate(min, avg, max, 2);
+            this.chunkMin = min;
+            this.chunkAvg = avg;
+            this.chunkMax = max;
+            return this;
+        }
+
+        public Builder packSize(int bytes) {
+            if (bytes < 1024 * 1024 || bytes > 512 * 1024 * 1024) {
+                throw new IllegalArgumentException("packSize must be 1 MiB to 512 MiB: " + bytes);
+            }
+            this.packSize = bytes;
+            return this;
+        }
+
+        /** zstd level for a new repository (1..19); 0 stores blobs uncompressed. */
+        public Builder compressionLevel(int level) {
+            if (level < 0 || level > 19) {
+                throw new IllegalArgumentException("compressionLevel must be 0..19: " + level);
+            }
+            this.compress = level > 0;
+            this.compressionLevel = level;
+            return this;
+        }
+
+        /** The host name recorded in snapshots and locks. */
+        public Builder host(String host) {
+            if (host == null || host.isBlank()) {
+                throw new IllegalArgumentException("host must not be blank");
+            }
+            this.host = host;
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Worker threads for hashing, compression, encryption and restore writes. */
+        public Builder workers(int n) {
+            if (n < 1 || n > 256) {
+                throw new IllegalArgumentException("workers must be 1..256: " + n);
+            }
+            this.workers = n;
+            return this;
+        }
+
+        /** Creates a new repository; fails if one exists. */
+        public Repository init() {
+            requirePassword();
+            try {
+                if (backend.exists(RepoConfig.NAME)) {
+                    throw new BackupException(ErrorCode.REPOSITORY_EXISTS, "A repository already exists at "
+                            + backend.location() + ". Open it instead, or choose an empty location.");
+                }
+                byte[] rid = new byte[32];
+                new SecureRandom().nextBytes(rid);
+                RepoConfig cfg = new RepoConfig(Hex.encode(rid), clock.instant(), FastCdc.ALGORITHM, chunkMin, chunkAvg,
+                        chunkMax, 2, packSize, compress ? "zstd" : "none", compress ? compressionLevel : 0);
+                MasterKey master = MasterKey.generate();
+                String keyName = writeKey(backend, master, password, cfg.id(), this);
+                byte[] c = cfg.encode(new Crypto(master));
+                backend.put(RepoConfig.NAME, c, 0, c.length);
+                return new Repository(backend, cfg, master, keyName, this);
+            } catch (IOException e) {
+                throw new BackendException("Cannot create a repository at " + backend.location() + ": " + e.getMessage(),
+                        false, e);
+            }
+        }
+
+        /** Opens an existing repository. */
+        public Repository open() {
+            requirePassword();
+            try {
+                byte[] c;
+                try {
+                    c = backend.get(RepoConfig.NAME);
+                } catch (NoSuchFileException e) {
+                    throw new RepositoryNotFoundException("No repository at " + backend.location()
+                            + ". Create one with `cairn init`, or check --repo / CAIRN_REPOSITORY.");
+                }
+                RepoConfig cfg = RepoConfig.parse(c);
+                List<ObjectInfo> keys = backend.list(KeyFile.PREFIX);
+                for (ObjectInfo k : keys) {
+                    KeyFile kf = KeyFile.parse(backend.get(k.name()), k.name());
+                    Optional<MasterKey> m = kf.open(password, cfg.id());
+                    if (m.isPresent()) {
+                        RepoConfig.verify(c, new Crypto(m.get()));
+                        return new Repository(backend, cfg, m.get(), k.name(), this);
+                    }
+                }
+                throw new WrongPasswordException("The password does not open any of the " + keys.size() + " key(s) of "
+                        + "repository " + backend.location() + ". Check CAIRN_PASSWORD or CAIRN_PASSWORD_FILE.");
+            } catch (IOException e) {
+                throw new BackendException("Cannot open repository " + backend.location() + ": " + e.getMessage(),
+                        true, e);
+            }
+        }
+
+        private void requirePassword() {
+            if (password == null) {
+                throw new ConfigurationException("No password given for repository " + backend.location()
+                        + ": set CAIRN_PASSWORD or CAIRN_PASSWORD_FILE (or call password()).");
+            }
+        }
+    }
+
+    private static String defaultHost() {
+        String h = System.getenv("HOSTNAME");
+        if (h == null || h.isBlank()) {
+            try {
+                h = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (IOException e) {
+                h = "localhost";
+            }
+        }
+        return h;
+    }
+
+    private static String writeKey(Backend backend, MasterKey master, Secret password, String repoId, Builder o)
+            throws IOException {
+        KeyFile kf = KeyFile.create(master, password, repoId, o.kdfMemoryKiB, o.kdfIterations, o.kdfParallelism,
+                o.host, System.getProperty("user.name", ""), o.clock.instant());
+        byte[] b = kf.encode();
+        String name = KeyFile.PREFIX + PackFormat.sha256(b, 0, b.length).hex();
+        backend.put(name, b, 0, b.length);
+        return name;
+    }
+
+    private BlobIndex loadIndex() throws IOException {
+        BlobIndex.Builder b = new BlobIndex.Builder();
+        for (ObjectInfo o : backend.list("index/")) {
+            IndexFormat.decode(backend.get(o.name()), crypto, "index " + o.name(), b);
+        }
+        return b.build();
+    }
+
+    // ---------------------------------------------------------------- info
+
+    /** The repository's location, without credentials. */
+    public String location() {
+        return backend.location();
+    }
+
+    /** The repository id (64 hex). */
+    public String id() {
+        return config.id();
+    }
+
+    /** Blobs in the in-memory index. */
+    public int indexedBlobs() {
+        return index.size();
+    }
+
+    /** Approximate heap bytes per indexed blob (the compact index's cost). */
+    public double indexBytesPerBlob() {
+        BlobIndex i = index;
+        return i.size() == 0 ? BlobIndex.bytesPerBlob() : (double) i.retainedBytes() / i.size();
+    }
+
+    // ---------------------------------------------------------------- backup
+
+    /** Starts describing a backup of {@code source}. */
+    public BackupCommand backup(Source source) {
+        return new BackupCommand(Objects.requireNonNull(source, "source"));
+    }
+
+    /** Starts describing a backup of files and directories. */
+    public BackupCommand backup(Path... paths) {
+        return backup(FileSystemSource.of(paths));
+    }
+
+    /** One backup's options; {@link #run()} performs it. Not thread-safe. */
+    public final class BackupCommand {
+        private final Source source;
+        private final List<String> tags = new ArrayList<>();
+        private Instant time;
+        private String host = options.host;
+        private Optional<String> parent;
+        private Cancellation cancellation = new Cancellation();
+        private BackupListener listener = BackupListener.NONE;
+
+        private BackupCommand(Source source) {
+            this.source = source;
+        }
+
+        public BackupCommand tags(String... t) {
+            for (String s : t) {
+                if (s == null || s.isBlank() || s.contains(",")) {
+                    throw new IllegalArgumentException("tag must be non-blank without ',': " + s);
+                }
+                tags.add(s);
+            }
+            return this;
+        }
+
+        /** The snapshot's time (default: now), e.g. to import history. */
+        public BackupCommand time(Instant t) {
+            this.time = Objects.requireNonNull(t, "time");
+            return this;
+        }
+
+        public BackupCommand host(String h) {
+            if (h == null || h.isBlank()) {
+                throw new IllegalArgumentException("host must not be blank");
+            }
+            this.host = h;
+            return this;
+        }
+
+        /** Compare with this snapshot instead of the latest of the same host and paths. */
+        public BackupCommand parent(String snapshotId) {
+            this.parent = Optional.of(snapshotId);
+            return this;
+        }
+
+        /** Read everything, comparing with no parent. */
+        public BackupCommand noParent() {
+            this.parent = Optional.empty();
+            return this;
+        }
+
+        public BackupCommand cancellation(Cancellation c) {
+            this.cancellation = Objects.requireNonNull(c, "cancellation");
+            return this;
+        }
+
+        public BackupCommand listener(BackupListener l) {
+            this.listener = Objects.requireNonNull(l, "listener");
+            return this;
+        }
+
+        /** Runs the backup and writes the snapshot. */
+        public BackupResult run() {
+            return doBackup(this);
+        }
+    }
+
+    private BackupResult doBackup(BackupCommand cmd) {
+        long t0 = System.nanoTime();
+        Instant started = cmd.time != null ? cmd.time : options.clock.instant();
+        try (Locks.Held lock = locks.acquire(false, "back up")) {
+            Snapshot parent = null;
+            if (cmd.parent == null) {
+                parent = latest(cmd.host, cmd.source.kind(), cmd.source.paths()).orElse(null);
+            } else if (cmd.parent.isPresent()) {
+                parent = snapshot(cmd.parent.get());
+            }
+            BlobIndex idx = index;
+            BlobStore store = new BlobStore(backend, crypto, config, idx, workers, options.inFlightBytes);
+            BackupRun run = new BackupRun(store, backend, crypto, cdc, parent == null ? null : Id.parse(parent.tree()),
+                    cmd.cancellation, cmd.listener);
+            Id root;
+            try {
+                cmd.source.backup(run);
+                root = run.finish();
+            } catch (IOException | RuntimeException e) {
+                salvage(store);
+                if (e instanceof BackupException be) {
+                    throw be;
+                }
+                throw new SourceReadException("Backup of " + cmd.source.descriptor() + " failed: " + e.getMessage()
+                        + ". No snapshot was written; data already stored will be reused by the next backup.", e);
+            }
+            List<String> errors = run.errors();
+            SnapshotSummary summary = new SnapshotSummary(run.files(), run.dirs(), run.bytesTotal(), run.bytesRead(),
+                    store.dataBlobsAdded(), store.treeBlobsAdded(), store.bytesAdded(), store.bytesStored(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), !errors.isEmpty(), errors);
+            Snapshot draft = new Snapshot("0".repeat(64), started, cmd.host, System.getProperty("user.name", ""),
+                    cmd.tags, cmd.source.kind(), cmd.source.descriptor(), cmd.source.paths(), root.hex(),
+                    parent == null ? Optional.empty() : Optional.of(parent.id()), VERSION, summary, run.facts());
+            byte[] enc = crypto.encrypt(SnapshotCodec.encode(draft), SnapshotCodec.AD);
+            String id = PackFormat.sha256(enc, 0, enc.length).hex();
+            backend.put("snapshots/" + id, enc, 0, enc.length);
+            synchronized (this) {
+                index = idx.merged();
+            }
+            Snapshot s = new Snapshot(id, draft.time(), draft.host(), draft.username(), draft.tags(),
+                    draft.sourceKind(), draft.source(), draft.paths(), draft.tree(), draft.parent(),
+                    draft.programVersion(), summary, draft.facts());
+            return new BackupResult(s, !errors.isEmpty(), errors);
+        } catch (IOException e) {
+            throw new BackendException("Backup to " + backend.location() + " failed: " + e.getMessage(), true, e);
+        }
+    }
+
+    /** After a failed backup: let queued blobs land and index them, so the next backup reuses them. */
+    private void salvage(BlobStore store) {
+        try {
+            store.drain();
+            store.flush();
+            synchronized (this) {
+                index = store.index().merged();
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // Best effort: unindexed packs are harmless (repair index or prune deal with them).
+        }
+    }
+
+    // ---------------------------------------------------------------- snapshots
+
+    /** All snapshots, oldest first. */
+    public List<Snapshot> snapshots() {
+        try {
+            List<Snapshot> out = new ArrayList<>();
+            for (ObjectInfo o : backend.list("snapshots/")) {
+                String id = o.name().substring("snapshots/".length());
+                if (!Hex.isHex(id, 64)) {
+                    continue;
+                }
+                out.add(readSnapshot(id));
+            }
+            out.sort(Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id));
+            return out;
+        } catch (IOException e) {
+            throw new BackendException("Cannot list snapshots of " + backend.location() + ": " + e.getMessage(), true, e);
+        }
+    }
+
+    private Snapshot readSnapshot(String id) throws IOException {
+        byte[] enc = backend.get("snapshots/" + id);
+        if (!PackFormat.sha256(enc, 0, enc.length).hex().equals(id)) {
+            throw new IntegrityException("snapshot " + id.substring(0, 8) + " does not match its name: it was modified");
+        }
+        return SnapshotCodec.decode(id, crypto.decrypt(enc, SnapshotCodec.AD, "snapshot " + id.substring(0, 8)));
+    }
+
+    /**
+     * A snapshot by id, unique id prefix, or {@code latest}.
+     *
+     * @throws BackupException with {@link ErrorCode#CONFIGURATION} if none or several match
+     */
+    public Snapshot snapshot(String idOrPrefix) {
+        List<Snapshot> all = snapshots();
+        if ("latest".equals(idOrPrefix)) {
+            if (all.isEmpty()) {
+                throw new ConfigurationException("Repository " + location() + " has no snapshots yet.");
+            }
+            return all.get(all.size() - 1);
+        }
+        List<Snapshot> m = all.stream().filter(s -> s.id().startsWith(idOrPrefix)).toList();
+        if (m.isEmpty() || idOrPrefix.isEmpty()) {
+            throw new ConfigurationException("No snapshot " + idOrPrefix + " in " + location()
+                    + ". List them with `cairn snapshots`.");
+        }
+        if (m.size() > 1) {
+            throw new ConfigurationException("Snapshot id prefix " + idOrPrefix + " is ambiguous (" + m.size()
+                    + " match). Give more characters.");
+        }
+        return m.get(0);
+    }
+
+    /** The latest snapshot of a host, source kind and paths (any, where an argument is null). */
+    public Optional<Snapshot> latest(String host, String sourceKind, List<String> paths) {
+        Snapshot best = null;
+        for (Snapshot s : snapshots()) {
+            if ((host == null || s.host().equals(host)) && (sourceKind == null || s.sourceKind().equals(sourceKind))
+                    && (paths == null || s.paths().equals(paths))) {
+                best = s;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    /** Removes a snapshot (its data stays until prune). */
+    public void forget(String snapshotId) {
+        Snapshot s = snapshot(snapshotId);
+        try (Locks.Held lock = locks.acquire(true, "forget snapshots")) {
+            backend.delete("snapshots/" + s.id());
+        } catch (IOException e) {
+            throw new BackendException("Cannot delete snapshot " + s.shortId() + ": " + e.getMessage(), true, e);
+        }
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    private TreeReader trees() {
+        return new TreeReader(backend, crypto, index);
+    }
+
+    /** Entries of a snapshot below {@code path} ("" or "/" for all), depth-first. */
+    public List<SnapshotEntry> list(Snapshot snapshot, String path, boolean recursive) {
+        TreeReader t = trees();
+        List<SnapshotEntry> out = new ArrayList<>();
+        try {
+            Id root = Id.parse(snapshot.tree());
+            String p = path == null ? "" : path.replaceAll("^/+|/+$", "");
+            if (p.isEmpty()) {
+                listTree(t, root, "", recursive, out);
+            } else {
+                Node n = t.find(root, p);
+                if (n == null) {
+                    throw new ConfigurationException("Path " + path + " is not in snapshot " + snapshot.shortId() + ".");
+                }
+                out.add(entry(p, n));
+                if (n.isDir()) {
+                    listTree(t, n.subtree(), p + "/", recursive, out);
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new BackendException("Cannot read snapshot " + snapshot.shortId() + ": " + e.getMessage(), true, e);
+        }
+    }
+
+    private void listTree(TreeReader t, Id tree, String prefix, boolean recursive, List<SnapshotEntry> out)
+            throws IOException {
+        for (Node n : t.tree(tree)) {
+            out.add(entry(prefix + n.name(), n));
+            if (recursive && n.isDir()) {
+                listTree(t, n.subtree(), prefix + n.name() + "/", true, out);
+            }
+        }
+    }
+
+    private static SnapshotEntry entry(String path, Node n) {
+        return new SnapshotEntry(path, Node.typeName(n.type()), n.mode(), n.uid(), n.gid(), n.user(), n.group(),
+                n.size(), Instant.ofEpochSecond(Math.floorDiv(n.mtimeNs(), 1_000_000_000L),
+                Math.floorMod(n.mtimeNs(), 1_000_000_000L)), n.linkTarget());
+    }
+
+    /** Writes one file of a snapshot to {@code out}, verifying every blob. */
+    public void dump(Snapshot snapshot, String path, OutputStream out) {
+        TreeReader t = trees();
+        try {
+            Node n = t.find(Id.parse(snapshot.tree()), path);
+            if (n == null || !n.isFile()) {
+                throw new ConfigurationException("Path " + path + " is not a file in snapshot " + snapshot.shortId()
+                        + ". List the snapshot with `cairn ls`.");
+            }
+            t.writeContent(n, out);
+            out.flush();
+        } catch (IOException e) {
+            throw new BackendException("Cannot dump " + path + ": " + e.getMessage(), true, e);
+        }
+    }
+
+    /** Writes a whole snapshot as a POSIX tar stream. */
+    public void exportTar(Snapshot snapshot, OutputStream out) {
+        try {
+            new TarExporter(trees()).export(Id.parse(snapshot.tree()), out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot export snapshot " + snapshot.shortId() + " as tar: " + e.getMessage(),
+                    e);
+        }
+    }
+
+    // ---------------------------------------------------------------- restore
+
+    /** Starts describing a restore of {@code snapshot}. */
+    public RestoreCommand restore(Snapshot snapshot) {
+        return new RestoreCommand(Objects.requireNonNull(snapshot, "snapshot"));
+    }
+
+    /** One restore's options; {@link #to(Path)} performs it. Not thread-safe. */
+    public final class RestoreCommand {
+        private final Snapshot snapshot;
+        private final List<String> includes = new ArrayList<>();
+        private BackupListener listener = BackupListener.NONE;
+        private boolean owners = isRoot();
+
+        private RestoreCommand(Snapshot snapshot) {
+            this.snapshot = snapshot;
+        }
+
+        /** Restores only these paths of the snapshot (and what is below them). */
+        public RestoreCommand include(String... paths) {
+            for (String p : paths) {
+                if (p == null || p.isBlank()) {
+                    throw new IllegalArgumentException("include path must not be blank");
+                }
+                includes.add(p);
+            }
+            return this;
+        }
+
+        public RestoreCommand listener(BackupListener l) {
+            this.listener = Objects.requireNonNull(l, "listener");
+            return this;
+        }
+
+        /** Restore owners (uid/gid); default: only when running as root. */
+        public RestoreCommand owners(boolean v) {
+            this.owners = v;
+            return this;
+        }
+
+        /** Restores into {@code target} (created if missing). */
+        public RestoreResult to(Path target) {
+            long t0 = System.nanoTime();
+            try {
+                Restorer.Result r = new Restorer(trees(), workers, listener, owners)
+                        .restore(Id.parse(snapshot.tree()), includes, target);
+                return new RestoreResult(r.files(), r.dirs(), r.bytes(), Duration.ofNanos(System.nanoTime() - t0),
+                        r.warnings());
+            } catch (IOException e) {
+                throw new BackendException("Restore of snapshot " + snapshot.shortId() + " into " + target + " failed: "
+                        + e.getMessage(), false, e);
+            }
+        }
+    }
+
+    private static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    // ---------------------------------------------------------------- keys and locks
+
+    /** The repository's keys. */
+    public List<KeyInfo> keys() {
+        try {
+            List<KeyInfo> out = new ArrayList<>();
+            for (ObjectInfo o : backend.list(KeyFile.PREFIX)) {
+                KeyFile k = KeyFile.parse(backend.get(o.name()), o.name());
+                out.add(new KeyInfo(o.name().substring(KeyFile.PREFIX.length()), k.created(), k.host(), k.username(),
+                        o.name().equals(keyName)));
+            }
+            out.sort(Comparator.comparing(KeyInfo::created));
+            return out;
+        } catch (IOException e) {
+            throw new BackendException("Cannot list keys: " + e.getMessage(), true, e);
+        }
+    }
+
+    /** Adds a key: another password that opens this repository. */
+    public KeyInfo addKey(Secret password) {
+        try {
+            String name = writeKey(backend, master, password, config.id(), options);
+            String id = name.substring(KeyFile.PREFIX.length());
+            return keys().stream().filter(k -> k.id().equals(id)).findFirst().orElseThrow();
+        } catch (IOException e) {
+            throw new BackendException("Cannot add key: " + e.getMessage(), true, e);
+        }
+    }
+
+    /** Removes a key by id or unique prefix; the key this repository was opened with cannot be removed. */
+    public void removeKey(String idOrPrefix) {
+        List<KeyInfo> m = keys().stream().filter(k -> k.id().startsWith(idOrPrefix)).toList();
+        if (m.size() != 1 || idOrPrefix.isEmpty()) {
+            throw new ConfigurationException(m.isEmpty() ? "No key " + idOrPrefix + ". List them with `cairn key list`."
+                    : "Key id prefix " + idOrPrefix + " is ambiguous.");
+        }
+        if (m.get(0).current()) {
+            throw new ConfigurationException("Key " + m.get(0).shortId() + " is the one in use. Open the repository with"
+                    + " another key's password to remove it, or use `cairn key passwd`.");
+        }
+        try {
+            backend.delete(KeyFile.PREFIX + m.get(0).id());
+        } catch (IOException e) {
+            throw new BackendException("Cannot remove key: " + e.getMessage(), true, e);
+        }
+    }
+
+    /** Replaces the current key's password: writes the new key, then deletes the old one. */
+    public KeyInfo changePassword(Secret newPassword) {
+        KeyInfo added = addKey(newPassword);
+        try {
+            backend.delete(keyName);
+        } catch (IOException e) {
+            throw new BackendException("New key " + added.shortId() + " was added but the old one could not be removed: "
+                    + e.getMessage(), true, e);
+        }
+        return added;
+    }
+
+    /** Removes stale locks, or all locks; returns how many. */
+    public int unlock(boolean all) {
+        try {
+            return locks.unlock(all);
+        } catch (IOException e) {
+            throw new BackendException("Cannot remove locks: " + e.getMessage(), true, e);
+        }
+    }
+
+    /** Stored blobs by location, for tools that inspect the repository. Internal use. */
+    Map<String, Object> internals() {
+        return Map.of("backend", backend, "crypto", crypto, "index", index, "config", config);
+    }
+
+    @Override
+    public void close() {
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {
+                workers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            workers.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

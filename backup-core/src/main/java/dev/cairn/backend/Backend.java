@@ -1,0 +1,61 @@
+package dev.cairn.backend;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Storage for a repository: opaque names ({@code "config"}, {@code "data/ab/abcd…"}) mapped to
+ * immutable byte objects.
+ *
+ * <p>Contract, for every implementation:
+ * <ul>
+ *   <li>{@link #put} is atomic and create-only: a reader sees the whole object or none, and an
+ *       existing name is never overwritten ({@link FileAlreadyExistsException}).</li>
+ *   <li>Read-after-write: once {@code put} returns, {@code get}, {@code stat} and {@code list}
+ *       see the object.</li>
+ *   <li>Retrying an operation that failed with an {@link IOException} is safe (idempotent);
+ *       {@link NoSuchFileException} and {@link FileAlreadyExistsException} are permanent.</li>
+ * </ul>
+ * Implementations are thread-safe.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** A human-readable location without credentials, e.g. {@code /srv/repo} or {@code s3://b/p}. */
+    String location();
+
+    /** Stores {@code data[off, off+len)} under {@code name}, atomically; fails if the name exists. */
+    void put(String name, byte[] data, int off, int len) throws IOException;
+
+    /** Reads a whole object. @throws NoSuchFileException if it does not exist */
+    byte[] get(String name) throws IOException;
+
+    /** Reads {@code length} bytes at {@code offset}. @throws NoSuchFileException if absent */
+    byte[] get(String name, long offset, int length) throws IOException;
+
+    /** Opens a stream over a whole object. */
+    default InputStream open(String name) throws IOException {
+        return new java.io.ByteArrayInputStream(get(name));
+    }
+
+    /** The object's size, or empty if it does not exist. */
+    Optional<Long> stat(String name) throws IOException;
+
+    /** Every object whose name starts with {@code prefix} (e.g. {@code "snapshots/"}), any order. */
+    List<ObjectInfo> list(String prefix) throws IOException;
+
+    /** Deletes an object; deleting a missing object is not an error. */
+    void delete(String name) throws IOException;
+
+    /** Whether any object exists at all (a repository's {@code config} in practice). */
+    default boolean exists(String name) throws IOException {
+        return stat(name).isPresent();
+    }
+
+    @Override
+    default void close() throws IOException {
+    }
+}

@@ -1,0 +1,176 @@
+package dev.cairn.backend.local;
+
+import dev.cairn.backend.Backend;
+import dev.cairn.backend.ObjectInfo;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A repository in a local directory. Writes go to a temporary file in the target directory,
+ * are fsynced, then linked into place (create-only), and the directory is fsynced. Thread-safe.
+ */
+public final class LocalBackend implements Backend {
+    private static final String TMP_SUFFIX = ".cairn-tmp";
+    private final Path root;
+
+    public LocalBackend(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    @Override
+    public String location() {
+        return root.toString();
+    }
+
+    private Path resolve(String name) {
+        if (name.isEmpty() || name.startsWith("/") || name.contains("..") || name.indexOf('\0') >= 0
+                || name.contains("\\")) {
+            throw new IllegalArgumentException("invalid object name: " + name);
+        }
+        return root.resolve(name);
+    }
+
+    @Override
+    public void put(String name, byte[] data, int off, int len) throws IOException {
+        Path target = resolve(name);
+        Path dir = target.getParent();
+        Files.createDirectories(dir);
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new FileAlreadyExistsException(name);
+        }
+        Path tmp = dir.resolve("." + target.getFileName() + "." + UUID.randomUUID() + TMP_SUFFIX);
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ByteBuffer bb = ByteBuffer.wrap(data, off, len);
+                while (bb.hasRemaining()) {
+                    ch.write(bb);
+                }
+                ch.force(true);
+            }
+            try {
+                // A hard link is create-only: it fails if the target exists, so nothing is overwritten.
+                Files.createLink(target, tmp);
+            } catch (UnsupportedOperationException | AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        fsyncDirectory(dir);
+    }
+
+    private static void fsyncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException ignored) {
+            // Some file systems do not allow opening a directory; the data itself is synced.
+        }
+    }
+
+    @Override
+    public byte[] get(String name) throws IOException {
+        return Files.readAllBytes(resolve(name));
+    }
+
+    @Override
+    public byte[] get(String name, long offset, int length) throws IOException {
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("bad range " + offset + "+" + length + " of " + name);
+        }
+        try (FileChannel ch = FileChannel.open(resolve(name), StandardOpenOption.READ)) {
+            if (offset + length > ch.size()) {
+                throw new java.io.EOFException("range " + offset + "+" + length + " beyond end of " + name
+                        + " (" + ch.size() + " bytes)");
+            }
+            byte[] out = new byte[length];
+            ByteBuffer bb = ByteBuffer.wrap(out);
+            long pos = offset;
+            while (bb.hasRemaining()) {
+                int n = ch.read(bb, pos);
+                if (n < 0) {
+                    throw new java.io.EOFException(name);
+                }
+                pos += n;
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public InputStream open(String name) throws IOException {
+        return Files.newInputStream(resolve(name));
+    }
+
+    @Override
+    public Optional<Long> stat(String name) throws IOException {
+        Path p = resolve(name);
+        try {
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+            return a.isRegularFile() ? Optional.of(a.size()) : Optional.empty();
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public List<ObjectInfo> list(String prefix) throws IOException {
+        List<ObjectInfo> out = new ArrayList<>();
+        int slash = prefix.lastIndexOf('/');
+        Path dir = slash < 0 ? root : resolve(prefix.substring(0, slash));
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        walk(dir, prefix, out);
+        return out;
+    }
+
+    private void walk(Path dir, String prefix, List<ObjectInfo> out) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String fn = p.getFileName().toString();
+                if (fn.endsWith(TMP_SUFFIX)) {
+                    continue;
+                }
+                String rel = root.relativize(p).toString();
+                BasicFileAttributes a;
+                try {
+                    a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                } catch (NoSuchFileException e) {
+                    continue;
+                }
+                if (a.isDirectory()) {
+                    if ((rel + "/").startsWith(prefix) || prefix.startsWith(rel + "/")) {
+                        walk(p, prefix, out);
+                    }
+                } else if (a.isRegularFile() && rel.startsWith(prefix)) {
+                    out.add(new ObjectInfo(rel, a.size()));
+                }
+            }
+        }
+    }
+
+    @Override
+    public void delete(String name) throws IOException {
+        Files.deleteIfExists(resolve(name));
+    }
+}

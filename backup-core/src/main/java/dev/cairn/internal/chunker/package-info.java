@@ -1,0 +1,2 @@
+/** Internal: chunker. No compatibility guarantees. */
+package dev.cairn.internal.chunker;

@@ -1,0 +1,2 @@
+/** Internal: crypto. No compatibility guarantees. */
+package dev.cairn.internal.crypto;

@@ -1,0 +1,289 @@
+package dev.cairn.internal.pipeline;
+
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
+import com.github.luben.zstd.ZstdDecompressCtx;
+import dev.cairn.BackendException;
+import dev.cairn.BackupException;
+import dev.cairn.ErrorCode;
+import dev.cairn.IntegrityException;
+import dev.cairn.backend.Backend;
+import dev.cairn.internal.crypto.Crypto;
+import dev.cairn.internal.repo.BlobIndex;
+import dev.cairn.internal.repo.BlobLocation;
+import dev.cairn.internal.repo.IndexFormat;
+import dev.cairn.internal.repo.PackFormat;
+import dev.cairn.internal.repo.RepoConfig;
+import dev.cairn.internal.util.Id;
+
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The write path: id → dedup → compress → encrypt → pack → upload, on a worker pool with a fixed
+ * budget of bytes in flight (memory does not grow with the source). Thread-safe.
+ */
+public final class BlobStore {
+    private final Backend backend;
+    private final Crypto crypto;
+    private final RepoConfig config;
+    private final BlobIndex index;
+    private final ExecutorService workers;
+    private final Semaphore budget;
+    private final int budgetBytes;
+    private final Set<Id> inFlight = ConcurrentHashMap.newKeySet();
+    private final Object[] packLocks = {new Object(), new Object()};
+    private final PackFormat.Builder[] packs = new PackFormat.Builder[2];
+    private final List<BlobLocation> written = new ArrayList<>();
+    private final ThreadLocal<ZstdCompressCtx> zstd;
+
+    final AtomicLong dataBlobsAdded = new AtomicLong();
+    final AtomicLong treeBlobsAdded = new AtomicLong();
+    final AtomicLong bytesAdded = new AtomicLong();
+    final AtomicLong bytesStored = new AtomicLong();
+
+    public BlobStore(Backend backend, Crypto crypto, RepoConfig config, BlobIndex index, ExecutorService workers,
+                     int budgetBytes) {
+        this.backend = backend;
+        this.crypto = crypto;
+        this.config = config;
+        this.index = index;
+        this.workers = workers;
+        this.budgetBytes = Math.max(budgetBytes, config.chunkMax());
+        this.budget = new Semaphore(this.budgetBytes);
+        int level = config.compressionLevel();
+        this.zstd = ThreadLocal.withInitial(() -> {
+            ZstdCompressCtx c = new ZstdCompressCtx();
+            c.setLevel(level);
+            return c;
+        });
+    }
+
+    public BlobIndex index() {
+        return index;
+    }
+
+    /**
+     * Queues a data chunk; the returned future yields its id once the blob is stored or found.
+     * Takes ownership of {@code chunk}. Blocks while the in-flight budget is spent.
+     */
+    public Future<Id> submitData(byte[] chunk) throws InterruptedException {
+        int cost = Math.min(chunk.length, budgetBytes);
+        budget.acquire(cost);
+        try {
+            return workers.submit(() -> {
+                try {
+                    return store(chunk, 0, chunk.length, BlobLocation.DATA);
+                } finally {
+                    budget.release(cost);
+                }
+            });
+        } catch (RuntimeException e) {
+            budget.release(cost);
+            throw e;
+        }
+    }
+
+    /** Stores a tree blob synchronously; returns its id. */
+    public Id putTree(byte[] plain) throws IOException {
+        return store(plain, 0, plain.length, BlobLocation.TREE);
+    }
+
+    private Id store(byte[] plain, int off, int len, int type) throws IOException {
+        Id id = crypto.blobId(plain, off, len);
+        if (index.contains(id) || !inFlight.add(id)) {
+            return id;
+        }
+        int compression = BlobLocation.COMPRESSION_NONE;
+        byte[] payload = plain;
+        int pOff = off;
+        int pLen = len;
+        if ("zstd".equals(config.compression()) && len > 64) {
+            byte[] dst = new byte[(int) Zstd.compressBound(len)];
+            long n = zstd.get().compressByteArray(dst, 0, dst.length, plain, off, len);
+            if (n < len - len / 64) {
+                payload = dst;
+                pOff = 0;
+                pLen = (int) n;
+                compression = BlobLocation.COMPRESSION_ZSTD;
+            }
+        }
+        byte[] enc = crypto.encrypt(payload, pOff, pLen, BlobLocation.associatedData(type, compression, id));
+        PackFormat.Builder full = null;
+        synchronized (packLocks[type]) {
+            PackFormat.Builder b = packs[type];
+            if (b == null) {
+                b = packs[type] = new PackFormat.Builder(type == BlobLocation.DATA ? config.packSize() + (1 << 20) : 1 << 20);
+            }
+            b.add(id, type, compression, enc, len);
+            if (b.size() >= config.packSize()) {
+                full = b;
+                packs[type] = null;
+            }
+        }
+        (type == BlobLocation.DATA ? dataBlobsAdded : treeBlobsAdded).incrementAndGet();
+        bytesAdded.addAndGet(len);
+        bytesStored.addAndGet(enc.length);
+        if (full != null) {
+            upload(full);
+        }
+        return id;
+    }
+
+    private void upload(PackFormat.Builder b) throws IOException {
+        PackFormat.Finished f = b.finish(crypto);
+        String name = PackFormat.name(f.id());
+        try {
+            backend.put(name, f.bytes(), 0, f.bytes().length);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            // Same bytes, same name: an identical pack is already stored.
+        } catch (IOException e) {
+            throw new BackendException("Cannot write pack " + name + " to " + backend.location() + ": " + e.getMessage()
+                    + ". Nothing is lost; run the backup again when the storage is writable.", true, e);
+        }
+        bytesStored.addAndGet(PackFormat.TRAILER + (f.bytes().length - b.size()));
+        synchronized (written) {
+            written.addAll(f.entries());
+        }
+        for (BlobLocation l : f.entries()) {
+            index.add(l);
+        }
+    }
+
+    /** Waits until every queued blob has been stored (or has failed). */
+    public void drain() {
+        budget.acquireUninterruptibly(budgetBytes);
+        budget.release(budgetBytes);
+    }
+
+    /** Uploads partly filled packs and writes one index file for everything this store wrote. */
+    public void flush() throws IOException {
+        for (int t = 0; t < 2; t++) {
+            PackFormat.Builder b;
+            synchronized (packLocks[t]) {
+                b = packs[t];
+                packs[t] = null;
+            }
+            if (b != null && b.count() > 0) {
+                upload(b);
+            }
+        }
+        List<BlobLocation> all;
+        synchronized (written) {
+            all = new ArrayList<>(written);
+            written.clear();
+        }
+        if (!all.isEmpty()) {
+            byte[] file = IndexFormat.encode(all, crypto);
+            String name = "index/" + PackFormat.sha256(file, 0, file.length).hex();
+            try {
+                backend.put(name, file, 0, file.length);
+            } catch (IOException e) {
+                throw new BackendException("Cannot write index " + name + " to " + backend.location() + ": "
+                        + e.getMessage(), true, e);
+            }
+        }
+    }
+
+    /** Waits for a queued blob, unwrapping worker failures. */
+    public static Id await(Future<Id> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackupException(ErrorCode.CANCELLED, "Interrupted while storing data.", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(c);
+        }
+    }
+
+    // ---- read path ----
+
+    private static final ThreadLocal<ZstdDecompressCtx> UNZSTD = ThreadLocal.withInitial(ZstdDecompressCtx::new);
+
+    /** Reads a blob: range-read, decrypt, decompress, verify its id. */
+    public static byte[] read(Backend backend, Crypto crypto, BlobIndex index, Id id) throws IOException {
+        BlobLocation loc = index.get(id);
+        if (loc == null) {
+            throw new IntegrityException("Blob " + id.shortHex() + " is not in the index: the repository is missing"
+                    + " data (run check; repair index may recover it).");
+        }
+        String pack = PackFormat.name(loc.pack());
+        byte[] enc = backend.get(pack, loc.offset(), loc.storedLength());
+        return decode(crypto, loc, enc, 0, enc.length, pack);
+    }
+
+    /** Decrypts, decompresses and verifies one stored blob. */
+    public static byte[] decode(Crypto crypto, BlobLocation loc, byte[] enc, int off, int len, String pack) {
+        String what = "blob " + loc.id().shortHex() + " in pack " + loc.pack().shortHex();
+        byte[] stored = crypto.decrypt(enc, off, len,
+                BlobLocation.associatedData(loc.type(), loc.compression(), loc.id()), what);
+        byte[] plain;
+        if (loc.compression() == BlobLocation.COMPRESSION_ZSTD) {
+            long frame = Zstd.getFrameContentSize(stored);
+            if (frame != loc.plainLength()) {
+                throw new IntegrityException(what + " declares " + frame + " bytes, the index says "
+                        + loc.plainLength() + ": refusing to decompress");
+            }
+            plain = new byte[loc.plainLength()];
+            int n;
+            try {
+                n = UNZSTD.get().decompressByteArray(plain, 0, plain.length, stored, 0, stored.length);
+            } catch (RuntimeException e) {
+                throw new IntegrityException(what + " does not decompress: " + e.getMessage());
+            }
+            if (n != plain.length) {
+                throw new IntegrityException(what + " decompressed to " + n + " bytes, expected " + plain.length);
+            }
+        } else {
+            plain = stored;
+            if (plain.length != loc.plainLength()) {
+                throw new IntegrityException(what + " has " + plain.length + " bytes, the index says "
+                        + loc.plainLength());
+            }
+        }
+        Id actual = crypto.blobId(plain, 0, plain.length);
+        if (!MessageDigest.isEqual(actual.bytes(), loc.id().bytes())) {
+            throw new IntegrityException(what + " does not match its id: the data is corrupt");
+        }
+        return plain;
+    }
+
+    /** A queued task's result, for callers that run their own Callables on the pool. */
+    public <T> Future<T> run(Callable<T> task) {
+        return workers.submit(task);
+    }
+
+    public long dataBlobsAdded() {
+        return dataBlobsAdded.get();
+    }
+
+    public long treeBlobsAdded() {
+        return treeBlobsAdded.get();
+    }
+
+    public long bytesAdded() {
+        return bytesAdded.get();
+    }
+
+    public long bytesStored() {
+        return bytesStored.get();
+    }
+}

@@ -1,0 +1,93 @@
+package dev.cairn.internal.pipeline;
+
+import dev.cairn.IntegrityException;
+import dev.cairn.backend.Backend;
+import dev.cairn.internal.crypto.Crypto;
+import dev.cairn.internal.repo.BlobIndex;
+import dev.cairn.internal.repo.Node;
+import dev.cairn.internal.repo.TreeCodec;
+import dev.cairn.internal.util.Id;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Reads trees and blobs of a repository, with a small tree cache. Thread-safe. */
+public final class TreeReader {
+    private final Backend backend;
+    private final Crypto crypto;
+    private final BlobIndex index;
+    private final Map<Id, List<Node>> cache = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Id, List<Node>> e) {
+            return size() > 1024;
+        }
+    };
+
+    public TreeReader(Backend backend, Crypto crypto, BlobIndex index) {
+        this.backend = backend;
+        this.crypto = crypto;
+        this.index = index;
+    }
+
+    public List<Node> tree(Id id) throws IOException {
+        synchronized (cache) {
+            List<Node> t = cache.get(id);
+            if (t != null) {
+                return t;
+            }
+        }
+        List<Node> t = TreeCodec.decode(blob(id), "tree " + id.shortHex());
+        synchronized (cache) {
+            cache.put(id, t);
+        }
+        return t;
+    }
+
+    public byte[] blob(Id id) throws IOException {
+        return BlobStore.read(backend, crypto, index, id);
+    }
+
+    /** Finds the node at a '/'-separated path below the root tree; null if absent. */
+    public Node find(Id root, String path) throws IOException {
+        String p = path.replaceAll("^/+|/+$", "");
+        if (p.isEmpty()) {
+            return null;
+        }
+        Id tree = root;
+        Node cur = null;
+        for (String part : p.split("/+")) {
+            if (tree == null) {
+                return null;
+            }
+            cur = null;
+            for (Node n : tree(tree)) {
+                if (n.name().equals(part)) {
+                    cur = n;
+                    break;
+                }
+            }
+            if (cur == null) {
+                return null;
+            }
+            tree = cur.isDir() ? cur.subtree() : null;
+        }
+        return cur;
+    }
+
+    /** Writes a file node's content to {@code out}, verifying every blob. */
+    public void writeContent(Node file, OutputStream out) throws IOException {
+        long total = 0;
+        for (Id id : file.content()) {
+            byte[] b = blob(id);
+            out.write(b);
+            total += b.length;
+        }
+        if (total != file.size()) {
+            throw new IntegrityException("file " + file.name() + " has " + total + " bytes of content but its size is "
+                    + file.size());
+        }
+    }
+}

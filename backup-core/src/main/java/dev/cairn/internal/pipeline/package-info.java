@@ -1,0 +1,2 @@
+/** Internal: pipeline. No compatibility guarantees. */
+package dev.cairn.internal.pipeline;

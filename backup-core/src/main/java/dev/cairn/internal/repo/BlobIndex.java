@@ -1,0 +1,257 @@
+package dev.cairn.internal.repo;
+
+import dev.cairn.internal.util.Id;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The in-memory index: blob id → location, in sorted primitive arrays (4 longs of id, and four
+ * ints: pack ordinal with type and compression bits, offset, stored length, plain length), 48 bytes
+ * per blob, binary-searched without boxing. Blobs added during a backup go to a small concurrent
+ * map until {@link #merged()} folds them in. Lookups are thread-safe.
+ */
+public final class BlobIndex {
+    private static final int PACK_BITS = 24;
+    private final long[] ids;     // 4 per blob, big-endian words: unsigned order = byte order
+    private final int[] packMeta; // pack ordinal (24 bits) | type << 24 | compression << 25
+    private final int[] offsets;
+    private final int[] stored;
+    private final int[] plain;
+    private final int size;
+    private final Id[] packs;
+    private final Map<Id, BlobLocation> added = new ConcurrentHashMap<>();
+
+    private BlobIndex(long[] ids, int[] packMeta, int[] offsets, int[] stored, int[] plain, int size, Id[] packs) {
+        this.ids = ids;
+        this.packMeta = packMeta;
+        this.offsets = offsets;
+        this.stored = stored;
+        this.plain = plain;
+        this.size = size;
+        this.packs = packs;
+    }
+
+    public static BlobIndex empty() {
+        return new Builder().build();
+    }
+
+    /** Number of blobs in the sorted part. */
+    public int size() {
+        return size;
+    }
+
+    /** Bytes of heap the sorted arrays hold per blob (excluding the pack table). */
+    public static int bytesPerBlob() {
+        return 4 * Long.BYTES + 4 * Integer.BYTES;
+    }
+
+    /** Approximate retained heap bytes of the sorted part, including the pack table. */
+    public long retainedBytes() {
+        return (long) ids.length * 8 + (long) (packMeta.length + offsets.length + stored.length + plain.length) * 4
+                + (long) packs.length * (16 + 32 + 16 + 8);
+    }
+
+    private int search(long w0, long w1, long w2, long w3) {
+        int lo = 0;
+        int hi = size - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int c = compare(mid, w0, w1, w2, w3);
+            if (c < 0) {
+                lo = mid + 1;
+            } else if (c > 0) {
+                hi = mid - 1;
+            } else {
+                return mid;
+            }
+        }
+        return -1;
+    }
+
+    private int compare(int i, long w0, long w1, long w2, long w3) {
+        int b = i * 4;
+        int c = Long.compareUnsigned(ids[b], w0);
+        if (c != 0) {
+            return c;
+        }
+        c = Long.compareUnsigned(ids[b + 1], w1);
+        if (c != 0) {
+            return c;
+        }
+        c = Long.compareUnsigned(ids[b + 2], w2);
+        return c != 0 ? c : Long.compareUnsigned(ids[b + 3], w3);
+    }
+
+    public boolean contains(Id id) {
+        return added.containsKey(id) || search(id.word(0), id.word(1), id.word(2), id.word(3)) >= 0;
+    }
+
+    public BlobLocation get(Id id) {
+        BlobLocation a = added.get(id);
+        if (a != null) {
+            return a;
+        }
+        int i = search(id.word(0), id.word(1), id.word(2), id.word(3));
+        if (i < 0) {
+            return null;
+        }
+        int pm = packMeta[i];
+        return new BlobLocation(id, packs[pm & ((1 << PACK_BITS) - 1)], offsets[i], stored[i], plain[i],
+                (pm >>> PACK_BITS) & 1, (pm >>> (PACK_BITS + 1)) & 1);
+    }
+
+    /** Records a blob written during this session. */
+    public void add(BlobLocation loc) {
+        added.putIfAbsent(loc.id(), loc);
+    }
+
+    /** Blobs added since this index was built. */
+    public List<BlobLocation> addedBlobs() {
+        return new ArrayList<>(added.values());
+    }
+
+    /** A new sorted index holding this one's blobs and the added ones. */
+    public BlobIndex merged() {
+        Builder b = new Builder();
+        for (int i = 0; i < size; i++) {
+            int pm = packMeta[i];
+            b.addWords(ids[4 * i], ids[4 * i + 1], ids[4 * i + 2], ids[4 * i + 3],
+                    packs[pm & ((1 << PACK_BITS) - 1)], offsets[i], stored[i], plain[i], (pm >>> PACK_BITS) & 1,
+                    (pm >>> (PACK_BITS + 1)) & 1);
+        }
+        for (BlobLocation l : added.values()) {
+            b.add(l.id().bytes(), l.pack(), l.offset(), l.storedLength(), l.plainLength(), l.type(), l.compression());
+        }
+        return b.build();
+    }
+
+    /** Every pack the index names. */
+    public List<Id> packs() {
+        List<Id> out = new ArrayList<>(Arrays.asList(packs));
+        for (BlobLocation l : added.values()) {
+            if (!out.contains(l.pack())) {
+                out.add(l.pack());
+            }
+        }
+        return out;
+    }
+
+    /** Collects entries, then sorts them once. Not thread-safe. */
+    public static final class Builder {
+        private long[] ids = new long[4 * 1024];
+        private int[] packMeta = new int[1024];
+        private int[] offsets = new int[1024];
+        private int[] stored = new int[1024];
+        private int[] plain = new int[1024];
+        private int n;
+        private final Map<Id, Integer> packOrdinals = new HashMap<>();
+        private final List<Id> packs = new ArrayList<>();
+
+        public void add(byte[] id, Id pack, int offset, int storedLen, int plainLen, int type, int compression) {
+            Id tmp = Id.of(id);
+            addWords(tmp.word(0), tmp.word(1), tmp.word(2), tmp.word(3), pack, offset, storedLen, plainLen, type,
+                    compression);
+        }
+
+        void addWords(long w0, long w1, long w2, long w3, Id pack, int offset, int storedLen, int plainLen, int type,
+                      int compression) {
+            if (n == offsets.length) {
+                int cap = n * 2;
+                ids = Arrays.copyOf(ids, cap * 4);
+                packMeta = Arrays.copyOf(packMeta, cap);
+                offsets = Arrays.copyOf(offsets, cap);
+                stored = Arrays.copyOf(stored, cap);
+                plain = Arrays.copyOf(plain, cap);
+            }
+            Integer ord = packOrdinals.get(pack);
+            if (ord == null) {
+                ord = packs.size();
+                if (ord >= 1 << PACK_BITS) {
+                    throw new IllegalStateException("more than 2^24 packs");
+                }
+                packOrdinals.put(pack, ord);
+                packs.add(pack);
+            }
+            ids[4 * n] = w0;
+            ids[4 * n + 1] = w1;
+            ids[4 * n + 2] = w2;
+            ids[4 * n + 3] = w3;
+            packMeta[n] = ord | type << PACK_BITS | compression << (PACK_BITS + 1);
+            offsets[n] = offset;
+            stored[n] = storedLen;
+            plain[n] = plainLen;
+            n++;
+        }
+
+        public BlobIndex build() {
+            int[] perm = sortedPermutation();
+            int m = 0;
+            long[] sIds = new long[4 * n];
+            int[] sPm = new int[n];
+            int[] sOff = new int[n];
+            int[] sSt = new int[n];
+            int[] sPl = new int[n];
+            for (int k = 0; k < n; k++) {
+                int i = perm[k];
+                if (m > 0 && sIds[4 * (m - 1)] == ids[4 * i] && sIds[4 * (m - 1) + 1] == ids[4 * i + 1]
+                        && sIds[4 * (m - 1) + 2] == ids[4 * i + 2] && sIds[4 * (m - 1) + 3] == ids[4 * i + 3]) {
+                    continue; // the same blob in two packs: either copy serves
+                }
+                System.arraycopy(ids, 4 * i, sIds, 4 * m, 4);
+                sPm[m] = packMeta[i];
+                sOff[m] = offsets[i];
+                sSt[m] = stored[i];
+                sPl[m] = plain[i];
+                m++;
+            }
+            return new BlobIndex(Arrays.copyOf(sIds, 4 * m), Arrays.copyOf(sPm, m), Arrays.copyOf(sOff, m),
+                    Arrays.copyOf(sSt, m), Arrays.copyOf(sPl, m), m, packs.toArray(new Id[0]));
+        }
+
+        /** Sorts positions by id without boxing: a merge sort over an int permutation. */
+        private int[] sortedPermutation() {
+            int[] a = new int[n];
+            for (int i = 0; i < n; i++) {
+                a[i] = i;
+            }
+            int[] tmp = new int[n];
+            for (int width = 1; width < n; width *= 2) {
+                for (int lo = 0; lo < n; lo += 2 * width) {
+                    int mid = Math.min(lo + width, n);
+                    int hi = Math.min(lo + 2 * width, n);
+                    int i = lo;
+                    int j = mid;
+                    int k = lo;
+                    while (i < mid && j < hi) {
+                        tmp[k++] = cmp(a[i], a[j]) <= 0 ? a[i++] : a[j++];
+                    }
+                    while (i < mid) {
+                        tmp[k++] = a[i++];
+                    }
+                    while (j < hi) {
+                        tmp[k++] = a[j++];
+                    }
+                }
+                int[] s = a;
+                a = tmp;
+                tmp = s;
+            }
+            return a;
+        }
+
+        private int cmp(int x, int y) {
+            for (int w = 0; w < 4; w++) {
+                int c = Long.compareUnsigned(ids[4 * x + w], ids[4 * y + w]);
+                if (c != 0) {
+                    return c;
+                }
+            }
+            return 0;
+        }
+    }
+}

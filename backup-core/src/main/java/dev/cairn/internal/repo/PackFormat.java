@@ -1,0 +1,134 @@
+package dev.cairn.internal.repo;
+
+import dev.cairn.IntegrityException;
+import dev.cairn.internal.crypto.Crypto;
+import dev.cairn.internal.util.BinReader;
+import dev.cairn.internal.util.BinWriter;
+import dev.cairn.internal.util.Id;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Pack files: blobs, then an encrypted header, its length and a magic (docs/format.md, "Packs"). */
+public final class PackFormat {
+    public static final byte[] MAGIC = "CAIRNPK1".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] HEADER_AD = "cairn-pack-header-v1".getBytes(StandardCharsets.US_ASCII);
+    public static final int TRAILER = 4 + MAGIC.length;
+    static final int ENTRY = 1 + 1 + Id.LENGTH + 4 + 4 + 4;
+    /** Largest plaintext blob a reader accepts (a tree of a very large directory). */
+    public static final int MAX_BLOB = 256 * 1024 * 1024;
+
+    private PackFormat() {
+    }
+
+    public static String name(Id pack) {
+        String h = pack.hex();
+        return "data/" + h.substring(0, 2) + "/" + h;
+    }
+
+    public static Id sha256(byte[] b, int off, int len) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(b, off, len);
+            return Id.of(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Accumulates encrypted blobs of one type into a pack. Not thread-safe. */
+    public static final class Builder {
+        private final BinWriter body;
+        private final List<BlobLocation> entries = new ArrayList<>();
+
+        public Builder(int initialCapacity) {
+            body = new BinWriter(initialCapacity);
+        }
+
+        public void add(Id id, int type, int compression, byte[] stored, int plainLength) {
+            if (body.length() + (long) stored.length > Integer.MAX_VALUE - (1 << 24)) {
+                throw new IllegalStateException("pack too large");
+            }
+            entries.add(new BlobLocation(id, null, body.length(), stored.length, plainLength, type, compression));
+            body.raw(stored);
+        }
+
+        public int size() {
+            return body.length();
+        }
+
+        public int count() {
+            return entries.size();
+        }
+
+        /** Appends header and trailer; returns the pack's bytes, name and entries. */
+        public Finished finish(Crypto crypto) {
+            BinWriter h = new BinWriter(8 + entries.size() * ENTRY);
+            h.u32(1).u32(entries.size());
+            for (BlobLocation e : entries) {
+                h.u8(e.type()).u8(e.compression()).raw(e.id().bytes()).u32(e.offset()).u32(e.storedLength())
+                        .u32(e.plainLength());
+            }
+            byte[] header = crypto.encrypt(h.toByteArray(), HEADER_AD);
+            body.raw(header).u32(header.length).raw(MAGIC);
+            byte[] bytes = body.toByteArray();
+            Id packId = sha256(bytes, 0, bytes.length);
+            List<BlobLocation> located = new ArrayList<>(entries.size());
+            for (BlobLocation e : entries) {
+                located.add(new BlobLocation(e.id(), packId, e.offset(), e.storedLength(), e.plainLength(), e.type(),
+                        e.compression()));
+            }
+            return new Finished(packId, bytes, located);
+        }
+    }
+
+    public record Finished(Id id, byte[] bytes, List<BlobLocation> entries) {
+    }
+
+    /** Reads the trailer of a pack: the header length (bounds-checked against the pack size). */
+    public static int headerLength(byte[] trailer, long packSize, String what) {
+        if (trailer.length != TRAILER) {
+            throw new IntegrityException(what + " trailer is truncated");
+        }
+        for (int i = 0; i < MAGIC.length; i++) {
+            if (trailer[4 + i] != MAGIC[i]) {
+                throw new IntegrityException(what + " does not end with the pack magic: not a Cairn pack or truncated");
+            }
+        }
+        long len = new BinReader(trailer, 0, 4, what).u32();
+        if (len < Crypto.OVERHEAD + 8 || len > packSize - TRAILER) {
+            throw new IntegrityException(what + " header length " + len + " is impossible for a pack of "
+                    + packSize + " bytes");
+        }
+        return (int) len;
+    }
+
+    /** Decrypts and parses a pack header; every entry is checked to lie within the pack's blob area. */
+    public static List<BlobLocation> parseHeader(Id pack, byte[] encHeader, long packSize, Crypto crypto, String what) {
+        byte[] plain = crypto.decrypt(encHeader, HEADER_AD, what + " header");
+        BinReader r = new BinReader(plain, what + " header");
+        if (r.u32() != 1) {
+            throw new IntegrityException(what + " header has an unsupported version");
+        }
+        int n = r.count(ENTRY, "entry count");
+        long blobArea = packSize - TRAILER - encHeader.length;
+        List<BlobLocation> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int type = r.u8();
+            int comp = r.u8();
+            Id id = Id.of(r.raw(Id.LENGTH));
+            long off = r.u32();
+            long stored = r.u32();
+            long plainLen = r.u32();
+            if (type > 1 || comp > 1 || off + stored > blobArea || stored < Crypto.OVERHEAD || plainLen > MAX_BLOB) {
+                throw new IntegrityException(what + " header entry " + i + " is out of bounds or of unknown kind");
+            }
+            out.add(new BlobLocation(id, pack, (int) off, (int) stored, (int) plainLen, type, comp));
+        }
+        r.end();
+        return out;
+    }
+}

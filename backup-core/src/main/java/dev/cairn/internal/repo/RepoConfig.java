@@ -1,0 +1,127 @@
+package dev.cairn.internal.repo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cairn.IntegrityException;
+import dev.cairn.internal.chunker.FastCdc;
+import dev.cairn.internal.crypto.Crypto;
+import dev.cairn.internal.util.Hex;
+
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.time.Instant;
+
+/** The repository's {@code config} object (docs/format.md, "config"). Immutable. */
+public record RepoConfig(String id, Instant created, String chunkerAlgorithm, int chunkMin, int chunkAvg,
+                         int chunkMax, int normalization, int packSize, String compression, int compressionLevel) {
+    public static final String NAME = "config";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper CANONICAL = new ObjectMapper()
+            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+
+    public RepoConfig {
+        if (!Hex.isHex(id, 64)) {
+            throw new IntegrityException("config has an invalid repository id");
+        }
+        if (!FastCdc.ALGORITHM.equals(chunkerAlgorithm)) {
+            throw new IntegrityException("config names unknown chunker '" + chunkerAlgorithm
+                    + "': this repository needs a newer Cairn");
+        }
+        try {
+            FastCdc.validate(chunkMin, chunkAvg, chunkMax, normalization);
+        } catch (IllegalArgumentException e) {
+            throw new IntegrityException("config chunker parameters are invalid: " + e.getMessage());
+        }
+        if (packSize < 1024 * 1024 || packSize > 512 * 1024 * 1024) {
+            throw new IntegrityException("config pack size " + packSize + " is out of range (1 MiB to 512 MiB)");
+        }
+        if (!"zstd".equals(compression) && !"none".equals(compression)) {
+            throw new IntegrityException("config names unknown compression '" + compression + "'");
+        }
+        if (compressionLevel < -7 || compressionLevel > 22) {
+            throw new IntegrityException("config zstd level " + compressionLevel + " is out of range");
+        }
+    }
+
+    private ObjectNode body() {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("format", "cairn");
+        n.put("version", 1);
+        n.put("id", id);
+        n.put("created", created.toString());
+        ObjectNode c = n.putObject("chunker");
+        c.put("algorithm", chunkerAlgorithm);
+        c.put("min", chunkMin);
+        c.put("avg", chunkAvg);
+        c.put("max", chunkMax);
+        c.put("normalization", normalization);
+        n.put("packSize", packSize);
+        ObjectNode z = n.putObject("compression");
+        z.put("algorithm", compression);
+        z.put("level", compressionLevel);
+        return n;
+    }
+
+    private static byte[] canonical(JsonNode body) {
+        try {
+            Object tree = CANONICAL.treeToValue(body, Object.class);
+            return CANONICAL.writeValueAsBytes(tree);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public byte[] encode(Crypto crypto) {
+        ObjectNode n = body();
+        n.put("mac", Hex.encode(crypto.mac(canonical(n))));
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Parses without verifying the MAC (the keys are needed for that: see {@link #verify}). */
+    public static RepoConfig parse(byte[] bytes) {
+        try {
+            JsonNode n = JSON.readTree(bytes);
+            if (n == null || !"cairn".equals(n.path("format").asText())) {
+                throw new IntegrityException("config is not a Cairn repository config");
+            }
+            if (n.path("version").asInt() != 1) {
+                throw new IntegrityException("repository format version " + n.path("version")
+                        + " is not supported by this Cairn (it reads version 1)");
+            }
+            JsonNode c = n.path("chunker");
+            JsonNode z = n.path("compression");
+            return new RepoConfig(n.path("id").asText(), Instant.parse(n.path("created").asText()),
+                    c.path("algorithm").asText(), c.path("min").asInt(), c.path("avg").asInt(), c.path("max").asInt(),
+                    c.path("normalization").asInt(), n.path("packSize").asInt(), z.path("algorithm").asText(),
+                    z.path("level").asInt());
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof IntegrityException ie) {
+                throw ie;
+            }
+            throw new IntegrityException("config is malformed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Checks the stored MAC against the master key's MAC key. */
+    public static void verify(byte[] bytes, Crypto crypto) {
+        try {
+            JsonNode n = JSON.readTree(bytes);
+            String mac = n.path("mac").asText();
+            ObjectNode body = ((ObjectNode) n).deepCopy();
+            body.remove("mac");
+            byte[] expect = crypto.mac(canonical(body));
+            if (!Hex.isHex(mac, 64) || !MessageDigest.isEqual(expect, Hex.decode(mac))) {
+                throw new IntegrityException("config MAC does not verify: the config was modified (chunker or format"
+                        + " parameters changed) or belongs to another repository");
+            }
+        } catch (IOException | ClassCastException e) {
+            throw new IntegrityException("config is malformed: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** Internal: repo. No compatibility guarantees. */
+package dev.cairn.internal.repo;

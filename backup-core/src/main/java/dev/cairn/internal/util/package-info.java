@@ -1,0 +1,2 @@
+/** Internal: util. No compatibility guarantees. */
+package dev.cairn.internal.util;

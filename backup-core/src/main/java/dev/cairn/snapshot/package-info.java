@@ -1,0 +1,2 @@
+/** Snapshots, their summaries and entries, and retention. */
+package dev.cairn.snapshot;

@@ -1,0 +1,345 @@
+package dev.cairn.source.fs;
+
+import dev.cairn.source.DirectoryWriter;
+import dev.cairn.source.EntryMetadata;
+import dev.cairn.source.EntryType;
+import dev.cairn.source.Source;
+import dev.cairn.source.SourceSession;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Backs up files and directories: regular files, directories, symlinks, hard links, fifos and
+ * devices (as entries), with mode, owner ids and names, ns mtimes and {@code user.*} xattrs.
+ * Files unchanged since the parent snapshot (size, mtime, ctime, inode) are not read. A file
+ * that cannot be read, or changes while read, is reported and the backup goes on (partial).
+ *
+ * <p>Build with {@link #builder()}; immutable and thread-safe once built.
+ */
+public final class FileSystemSource implements Source {
+    public static final String IGNORE_FILE = ".cairnignore";
+
+    private final List<Path> paths;
+    private final List<String> excludes;
+    private final boolean oneFileSystem;
+    private final boolean readAll;
+    private final boolean xattrs;
+
+    private FileSystemSource(Builder b) {
+        this.paths = List.copyOf(b.paths);
+        this.excludes = List.copyOf(b.excludes);
+        this.oneFileSystem = b.oneFileSystem;
+        this.readAll = b.readAll;
+        this.xattrs = b.xattrs;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A source for the given paths with default options. */
+    public static FileSystemSource of(Path... paths) {
+        Builder b = builder();
+        for (Path p : paths) {
+            b.path(p);
+        }
+        return b.build();
+    }
+
+    /** Builder; each call validates at once. Not thread-safe. */
+    public static final class Builder {
+        private final List<Path> paths = new ArrayList<>();
+        private final List<String> excludes = new ArrayList<>();
+        private boolean oneFileSystem;
+        private boolean readAll;
+        private boolean xattrs = true;
+
+        public Builder path(Path p) {
+            Objects.requireNonNull(p, "path");
+            Path abs = p.toAbsolutePath().normalize();
+            if (abs.getFileName() == null) {
+                throw new IllegalArgumentException("path must not be the file-system root: back up its directories");
+            }
+            for (Path q : paths) {
+                if (q.getFileName().equals(abs.getFileName())) {
+                    throw new IllegalArgumentException("two paths share the name " + abs.getFileName() + ": " + q
+                            + " and " + abs);
+                }
+            }
+            paths.add(abs);
+            return this;
+        }
+
+        /**
+         * Excludes entries matching a glob: a pattern without '/' matches an entry's name at any
+         * depth ({@code *.tmp}); one with '/' matches the path below the backed-up item
+         * ({@code build/**}).
+         */
+        public Builder exclude(String glob) {
+            if (glob == null || glob.isBlank()) {
+                throw new IllegalArgumentException("exclude pattern must not be blank");
+            }
+            FileSystems.getDefault().getPathMatcher("glob:" + glob);
+            excludes.add(glob);
+            return this;
+        }
+
+        /** Do not cross into other file systems (mount points). */
+        public Builder oneFileSystem(boolean v) {
+            this.oneFileSystem = v;
+            return this;
+        }
+
+        /** Read every file even if the parent snapshot has it unchanged. */
+        public Builder readAll(boolean v) {
+            this.readAll = v;
+            return this;
+        }
+
+        /** Back up {@code user.*} extended attributes (default true). */
+        public Builder xattrs(boolean v) {
+            this.xattrs = v;
+            return this;
+        }
+
+        public FileSystemSource build() {
+            if (paths.isEmpty()) {
+                throw new IllegalArgumentException("at least one path is required");
+            }
+            return new FileSystemSource(this);
+        }
+    }
+
+    @Override
+    public String kind() {
+        return "fs";
+    }
+
+    @Override
+    public String descriptor() {
+        return String.join(" ", paths.stream().map(Path::toString).toList());
+    }
+
+    @Override
+    public List<String> paths() {
+        return paths.stream().map(Path::toString).toList();
+    }
+
+    private record Rules(List<PathMatcher> byName, List<PathMatcher> byPath) {
+        static Rules of(List<String> globs) {
+            List<PathMatcher> n = new ArrayList<>();
+            List<PathMatcher> p = new ArrayList<>();
+            for (String g : globs) {
+                String glob = g.startsWith("/") ? g.substring(1) : g;
+                PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + glob);
+                (g.contains("/") ? p : n).add(m);
+            }
+            return new Rules(n, p);
+        }
+
+        boolean matches(Path name, Path rel) {
+            for (PathMatcher m : byName) {
+                if (m.matches(name)) {
+                    return true;
+                }
+            }
+            for (PathMatcher m : byPath) {
+                if (m.matches(rel)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        Rules plus(Rules more) {
+            List<PathMatcher> n = new ArrayList<>(byName);
+            n.addAll(more.byName);
+            List<PathMatcher> p = new ArrayList<>(byPath);
+            p.addAll(more.byPath);
+            return new Rules(n, p);
+        }
+    }
+
+    @Override
+    public void backup(SourceSession session) throws IOException {
+        Rules rules = Rules.of(excludes);
+        DirectoryWriter root = session.root();
+        for (Path p : paths) {
+            Map<String, Object> a;
+            try {
+                a = Files.readAttributes(p, "unix:*", LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException e) {
+                throw new NoSuchFileException(p.toString(), null, "the path to back up does not exist");
+            }
+            long rootDevice = ((Number) a.get("dev")).longValue();
+            entry(session, root, p, p.getFileName(), p.getFileName().toString(), a, rules, rootDevice, null);
+        }
+        root.close();
+    }
+
+    private void entry(SourceSession s, DirectoryWriter dir, Path file, Path rel, String name, Map<String, Object> a,
+                       Rules rules, long rootDevice, Map<String, Object> unused) throws IOException {
+        EntryMetadata m = metadata(file, name, a);
+        switch (m.type()) {
+            case DIRECTORY -> {
+                if (oneFileSystem && m.device() != rootDevice) {
+                    // A mount point: keep the directory itself, not what is mounted on it.
+                    dir.directory(m).close();
+                    return;
+                }
+                try (DirectoryWriter sub = dir.directory(m)) {
+                    walk(s, sub, file, rel, rules, rootDevice);
+                }
+            }
+            case FILE -> file(s, dir, file, rel, m);
+            default -> dir.special(m);
+        }
+    }
+
+    private void walk(SourceSession s, DirectoryWriter dir, Path path, Path rel, Rules rules, long rootDevice)
+            throws IOException {
+        List<Path> children = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(path)) {
+            for (Path c : ds) {
+                children.add(c);
+            }
+        } catch (AccessDeniedException | NoSuchFileException e) {
+            s.warn(rel.toString(), "cannot list directory: " + e.getClass().getSimpleName());
+            return;
+        }
+        Collections.sort(children);
+        Rules here = rules;
+        Path ignore = path.resolve(IGNORE_FILE);
+        if (Files.isRegularFile(ignore, LinkOption.NOFOLLOW_LINKS)) {
+            List<String> globs = new ArrayList<>();
+            for (String line : Files.readAllLines(ignore)) {
+                String t = line.strip();
+                if (!t.isEmpty() && !t.startsWith("#")) {
+                    globs.add(t);
+                }
+            }
+            here = rules.plus(Rules.of(globs));
+        }
+        for (Path c : children) {
+            if (s.isCancelled()) {
+                throw new dev.cairn.BackupException(dev.cairn.ErrorCode.CANCELLED, "Backup cancelled.");
+            }
+            Path cname = c.getFileName();
+            Path crel = rel.resolve(cname);
+            if (here.matches(cname, rel.getNameCount() > 1 ? rel.subpath(1, rel.getNameCount()).resolve(cname) : cname)) {
+                continue;
+            }
+            Map<String, Object> a;
+            try {
+                a = Files.readAttributes(c, "unix:*", LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException e) {
+                continue; // vanished between listing and stat: not part of this snapshot
+            } catch (IOException e) {
+                s.warn(crel.toString(), "cannot read attributes: " + e.getMessage());
+                continue;
+            }
+            entry(s, dir, c, crel, cname.toString(), a, here, rootDevice, null);
+        }
+    }
+
+    private void file(SourceSession s, DirectoryWriter dir, Path file, Path rel, EntryMetadata m) throws IOException {
+        if (!readAll && dir.fileUnchanged(m)) {
+            return;
+        }
+        InputStream in;
+        try {
+            in = Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            s.warn(rel.toString(), "cannot read file, not backed up: " + e.getMessage());
+            return;
+        }
+        try (in) {
+            dir.file(m, in);
+        }
+        try {
+            Map<String, Object> after = Files.readAttributes(file, "unix:*", LinkOption.NOFOLLOW_LINKS);
+            if (((Number) after.get("size")).longValue() != m.size() || nanos(after.get("lastModifiedTime")) != m.mtimeNs()
+                    || nanos(after.get("ctime")) != m.ctimeNs()) {
+                s.warn(rel.toString(), "file changed while being read; the snapshot holds what was read");
+            }
+        } catch (NoSuchFileException e) {
+            s.warn(rel.toString(), "file was deleted while being read; the snapshot holds what was read");
+        }
+    }
+
+    private static long nanos(Object fileTime) {
+        return ((FileTime) fileTime).to(TimeUnit.NANOSECONDS);
+    }
+
+    private EntryMetadata metadata(Path p, String name, Map<String, Object> a) throws IOException {
+        int mode = ((Number) a.get("mode")).intValue();
+        EntryType type = switch (mode & 0170000) {
+            case 0040000 -> EntryType.DIRECTORY;
+            case 0100000 -> EntryType.FILE;
+            case 0120000 -> EntryType.SYMLINK;
+            case 0010000 -> EntryType.FIFO;
+            case 0020000 -> EntryType.CHAR_DEVICE;
+            case 0060000 -> EntryType.BLOCK_DEVICE;
+            case 0140000 -> EntryType.SOCKET;
+            default -> throw new IOException("unknown file type " + Integer.toOctalString(mode) + " of " + p);
+        };
+        String target = type == EntryType.SYMLINK ? Files.readSymbolicLink(p).toString() : "";
+        Map<String, byte[]> xa = type == EntryType.SYMLINK || !xattrs ? Map.of() : readXattrs(p);
+        long size = type == EntryType.FILE ? ((Number) a.get("size")).longValue() : 0;
+        long dev = ((Number) a.get("dev")).longValue();
+        long device = type == EntryType.CHAR_DEVICE || type == EntryType.BLOCK_DEVICE
+                ? ((Number) a.get("rdev")).longValue() : dev;
+        return new EntryMetadata(name, type, mode & 07777, ((Number) a.get("uid")).intValue(),
+                ((Number) a.get("gid")).intValue(), principal(a.get("owner")), principal(a.get("group")),
+                nanos(a.get("lastModifiedTime")), nanos(a.get("ctime")), ((Number) a.get("ino")).longValue(), device,
+                ((Number) a.get("nlink")).intValue(), size, target, xa);
+    }
+
+    private static String principal(Object o) {
+        return o instanceof UserPrincipal u ? u.getName() : "";
+    }
+
+    private static Map<String, byte[]> readXattrs(Path p) {
+        try {
+            UserDefinedFileAttributeView v = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class,
+                    LinkOption.NOFOLLOW_LINKS);
+            if (v == null) {
+                return Map.of();
+            }
+            List<String> names = v.list();
+            if (names.isEmpty()) {
+                return Map.of();
+            }
+            Map<String, byte[]> out = new TreeMap<>();
+            for (String n : names) {
+                ByteBuffer bb = ByteBuffer.allocate(v.size(n));
+                v.read(n, bb);
+                out.put("user." + n, bb.array());
+            }
+            return out;
+        } catch (IOException | UnsupportedOperationException e) {
+            return Map.of();
+        }
+    }
+}

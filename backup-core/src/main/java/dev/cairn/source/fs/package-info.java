@@ -1,0 +1,2 @@
+/** The file-system source. */
+package dev.cairn.source.fs;
