@@ -218,14 +218,8 @@ public final class Restorer {
                 StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
             for (Id id : n.content()) {
                 byte[] b = trees.blob(id);
-                if (isZero(b)) {
-                    pos += b.length; // leave a hole
-                } else {
-                    ByteBuffer bb = ByteBuffer.wrap(b);
-                    while (bb.hasRemaining()) {
-                        pos += ch.write(bb, pos);
-                    }
-                }
+                writeSparse(ch, b, pos);
+                pos += b.length;
                 bytes.addAndGet(b.length);
             }
             if (pos != n.size()) {
@@ -239,13 +233,38 @@ public final class Restorer {
         listener.entryDone(path, pos);
     }
 
-    private static boolean isZero(byte[] b) {
-        if (b.length < 4096) {
-            return false;
+    private static final int PAGE = 4096;
+
+    /** Writes {@code b} at {@code pos}, skipping all-zero 4 KiB pages (they stay holes). */
+    private static void writeSparse(FileChannel ch, byte[] b, long pos) throws IOException {
+        int runStart = -1;
+        for (int off = 0; off < b.length; off += PAGE) {
+            int len = Math.min(PAGE, b.length - off);
+            boolean zero = len == PAGE && isZero(b, off, len);
+            if (!zero && runStart < 0) {
+                runStart = off;
+            } else if (zero && runStart >= 0) {
+                write(ch, b, runStart, off - runStart, pos + runStart);
+                runStart = -1;
+            }
         }
+        if (runStart >= 0) {
+            write(ch, b, runStart, b.length - runStart, pos + runStart);
+        }
+    }
+
+    private static void write(FileChannel ch, byte[] b, int off, int len, long at) throws IOException {
+        ByteBuffer bb = ByteBuffer.wrap(b, off, len);
+        long p = at;
+        while (bb.hasRemaining()) {
+            p += ch.write(bb, p);
+        }
+    }
+
+    private static boolean isZero(byte[] b, int off, int len) {
         long acc = 0;
-        for (byte x : b) {
-            acc |= x;
+        for (int i = off; i < off + len; i++) {
+            acc |= b[i];
         }
         return acc == 0;
     }

@@ -1,0 +1,57 @@
+package dev.cairn.internal.crypto;
+
+import com.google.crypto.tink.Aead;
+import com.google.crypto.tink.RegistryConfiguration;
+import dev.cairn.IntegrityException;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class CryptoTest {
+    private final MasterKey master = MasterKey.generate();
+    private final Crypto crypto = new Crypto(master);
+
+    @Test
+    void ciphertext_isTinkWireFormat_decryptableByTink() throws Exception {
+        byte[] plain = new byte[3 * 1024 * 1024 + 17];
+        new Random(1).nextBytes(plain);
+        byte[] ad = "ad".getBytes(StandardCharsets.US_ASCII);
+        byte[] ct = crypto.encrypt(plain, ad);
+        Aead tink = master.dataKeyset().getPrimitive(RegistryConfiguration.get(), Aead.class);
+        assertThat(tink.decrypt(ct, ad)).isEqualTo(plain);
+        byte[] fromTink = tink.encrypt(plain, ad);
+        assertThat(crypto.decrypt(fromTink, ad, "x")).isEqualTo(plain);
+    }
+
+    @Test
+    void decrypt_tamperedOrWrongAd_throwsIntegrity() {
+        byte[] ct = crypto.encrypt(new byte[100], new byte[]{1});
+        ct[40] ^= 1;
+        assertThatThrownBy(() -> crypto.decrypt(ct, new byte[]{1}, "blob x"))
+                .isInstanceOf(IntegrityException.class).hasMessageContaining("blob x");
+        byte[] ok = crypto.encrypt(new byte[100], new byte[]{1});
+        assertThatThrownBy(() -> crypto.decrypt(ok, new byte[]{2}, "blob y")).isInstanceOf(IntegrityException.class);
+        assertThatThrownBy(() -> crypto.decrypt(new byte[5], new byte[]{2}, "blob z"))
+                .isInstanceOf(IntegrityException.class).hasMessageContaining("truncated");
+    }
+
+    @Test
+    void masterKey_roundTripsThroughSerialization() {
+        MasterKey again = MasterKey.parse(master.serialize());
+        Crypto c2 = new Crypto(again);
+        byte[] data = "hello".getBytes(StandardCharsets.UTF_8);
+        assertThat(c2.blobId(data, 0, data.length)).isEqualTo(crypto.blobId(data, 0, data.length));
+        assertThat(c2.decrypt(crypto.encrypt(data, new byte[0]), new byte[0], "x")).isEqualTo(data);
+    }
+
+    @Test
+    void blobIds_areKeyed() {
+        byte[] data = "same".getBytes(StandardCharsets.UTF_8);
+        Crypto other = new Crypto(MasterKey.generate());
+        assertThat(other.blobId(data, 0, 4)).isNotEqualTo(crypto.blobId(data, 0, 4));
+    }
+}

@@ -1,0 +1,79 @@
+package dev.cairn.internal.repo;
+
+import dev.cairn.internal.crypto.Crypto;
+import dev.cairn.internal.crypto.MasterKey;
+import dev.cairn.internal.util.Id;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class BlobIndexTest {
+    private static Id randomId(Random r) {
+        byte[] b = new byte[32];
+        r.nextBytes(b);
+        return Id.of(b);
+    }
+
+    @Test
+    void indexFile_roundTrip_andLookups() {
+        Random r = new Random(3);
+        Crypto crypto = new Crypto(MasterKey.generate());
+        List<BlobLocation> blobs = new ArrayList<>();
+        Id pack = randomId(r);
+        for (int i = 0; i < 5000; i++) {
+            if (i % 1000 == 0) {
+                pack = randomId(r);
+            }
+            blobs.add(new BlobLocation(randomId(r), pack, i * 100, 50 + i, 40 + i, i % 2, (i / 2) % 2));
+        }
+        byte[] file = IndexFormat.encode(blobs, crypto);
+        BlobIndex.Builder b = new BlobIndex.Builder();
+        IndexFormat.decode(file, crypto, "test index", b);
+        IndexFormat.decode(file, crypto, "test index again", b); // duplicates merge
+        BlobIndex idx = b.build();
+        assertThat(idx.size()).isEqualTo(5000);
+        for (BlobLocation l : blobs) {
+            assertThat(idx.get(l.id())).isEqualTo(l);
+        }
+        assertThat(idx.get(randomId(r))).isNull();
+        assertThat(idx.contains(randomId(r))).isFalse();
+    }
+
+    @Test
+    void memory_isAtMost48BytesPerBlob() {
+        Random r = new Random(4);
+        BlobIndex.Builder b = new BlobIndex.Builder();
+        Id pack = randomId(r);
+        int n = 200_000;
+        for (int i = 0; i < n; i++) {
+            if (i % 16 == 0) {
+                pack = randomId(r);
+            }
+            b.add(randomId(r).bytes(), pack, i, 100, 100, 0, 1);
+        }
+        BlobIndex idx = b.build();
+        double perBlobArrays = (double) (idx.retainedBytes() - (long) (n / 16) * 72) / n;
+        double perBlobAll = (double) idx.retainedBytes() / n;
+        System.out.printf("index bytes per blob: %.1f (arrays), %.1f (with pack table, 16 blobs per pack)%n",
+                perBlobArrays, perBlobAll);
+        assertThat(BlobIndex.bytesPerBlob()).isEqualTo(48);
+        assertThat(perBlobArrays).isLessThanOrEqualTo(48.0);
+    }
+
+    @Test
+    void added_blobsAreVisible_andMerged() {
+        Random r = new Random(5);
+        BlobIndex idx = BlobIndex.empty();
+        Id id = randomId(r);
+        BlobLocation loc = new BlobLocation(id, randomId(r), 0, 100, 60, 0, 0);
+        idx.add(loc);
+        assertThat(idx.get(id)).isEqualTo(loc);
+        BlobIndex m = idx.merged();
+        assertThat(m.size()).isEqualTo(1);
+        assertThat(m.get(id)).isEqualTo(loc);
+    }
+}
