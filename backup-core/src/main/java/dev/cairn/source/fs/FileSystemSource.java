@@ -45,6 +45,10 @@ public final class FileSystemSource implements Source {
     private final boolean oneFileSystem;
     private final boolean readAll;
     private final boolean xattrs;
+    /** Attributes read per entry; owner and group names are looked up once per id (see names()). */
+    private static final String ATTRS = "unix:mode,ino,dev,rdev,nlink,uid,gid,size,lastModifiedTime,ctime";
+    private final java.util.Map<Integer, String> userNames = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<Integer, String> groupNames = new java.util.concurrent.ConcurrentHashMap<>();
 
     private FileSystemSource(Builder b) {
         this.paths = List.copyOf(b.paths);
@@ -188,7 +192,7 @@ public final class FileSystemSource implements Source {
         for (Path p : paths) {
             Map<String, Object> a;
             try {
-                a = Files.readAttributes(p, "unix:*", LinkOption.NOFOLLOW_LINKS);
+                a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);
             } catch (NoSuchFileException e) {
                 throw new NoSuchFileException(p.toString(), null, "the path to back up does not exist");
             }
@@ -252,7 +256,7 @@ public final class FileSystemSource implements Source {
             }
             Map<String, Object> a;
             try {
-                a = Files.readAttributes(c, "unix:*", LinkOption.NOFOLLOW_LINKS);
+                a = Files.readAttributes(c, ATTRS, LinkOption.NOFOLLOW_LINKS);
             } catch (NoSuchFileException e) {
                 continue; // vanished between listing and stat: not part of this snapshot
             } catch (IOException e) {
@@ -278,7 +282,8 @@ public final class FileSystemSource implements Source {
             dir.file(m, in);
         }
         try {
-            Map<String, Object> after = Files.readAttributes(file, "unix:*", LinkOption.NOFOLLOW_LINKS);
+            Map<String, Object> after = Files.readAttributes(file, "unix:size,lastModifiedTime,ctime",
+                    LinkOption.NOFOLLOW_LINKS);
             if (((Number) after.get("size")).longValue() != m.size() || nanos(after.get("lastModifiedTime")) != m.mtimeNs()
                     || nanos(after.get("ctime")) != m.ctimeNs()) {
                 s.warn(rel.toString(), "file changed while being read; the snapshot holds what was read");
@@ -310,14 +315,30 @@ public final class FileSystemSource implements Source {
         long dev = ((Number) a.get("dev")).longValue();
         long device = type == EntryType.CHAR_DEVICE || type == EntryType.BLOCK_DEVICE
                 ? ((Number) a.get("rdev")).longValue() : dev;
-        return new EntryMetadata(name, type, mode & 07777, ((Number) a.get("uid")).intValue(),
-                ((Number) a.get("gid")).intValue(), principal(a.get("owner")), principal(a.get("group")),
+        int uid = ((Number) a.get("uid")).intValue();
+        int gid = ((Number) a.get("gid")).intValue();
+        return new EntryMetadata(name, type, mode & 07777, uid, gid, name(userNames, uid, p, "unix:owner"),
+                name(groupNames, gid, p, "unix:group"),
                 nanos(a.get("lastModifiedTime")), nanos(a.get("ctime")), ((Number) a.get("ino")).longValue(), device,
                 ((Number) a.get("nlink")).intValue(), size, target, xa);
     }
 
-    private static String principal(Object o) {
-        return o instanceof UserPrincipal u ? u.getName() : "";
+    /** The user or group name of an id, looked up once per id (a passwd/group lookup per file is slow). */
+    private static String name(Map<Integer, String> cache, int id, Path p, String attr) {
+        String n = cache.get(id);
+        if (n == null) {
+            try {
+                Object o = Files.getAttribute(p, attr, LinkOption.NOFOLLOW_LINKS);
+                n = o instanceof UserPrincipal u ? u.getName() : "";
+            } catch (IOException | RuntimeException e) {
+                n = "";
+            }
+            if (n.equals(Integer.toString(id))) {
+                n = ""; // no name for this id
+            }
+            cache.put(id, n);
+        }
+        return n;
     }
 
     private static Map<String, byte[]> readXattrs(Path p) {

@@ -1,0 +1,169 @@
+package dev.cairn.backend;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The {@link Backend} contract, run against every implementation: extend it and return a fresh,
+ * empty backend from {@link #newBackend()} (each test class its own directory, bucket or prefix).
+ */
+public abstract class BackendContractTest {
+    protected Backend backend;
+
+    /** A new, empty backend. */
+    protected abstract Backend newBackend() throws Exception;
+
+    @BeforeEach
+    void open() throws Exception {
+        backend = newBackend();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        backend.close();
+    }
+
+    private static byte[] bytes(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void put_thenGet_returnsSameBytes() throws IOException {
+        byte[] data = bytes(100_000, 1);
+        backend.put("data/ab/abcdef", data, 0, data.length);
+        assertThat(backend.get("data/ab/abcdef")).isEqualTo(data);
+        try (InputStream in = backend.open("data/ab/abcdef")) {
+            assertThat(in.readAllBytes()).isEqualTo(data);
+        }
+    }
+
+    @Test
+    void put_withOffset_storesOnlyTheSlice() throws IOException {
+        byte[] data = "xxhelloxx".getBytes(StandardCharsets.US_ASCII);
+        backend.put("config", data, 2, 5);
+        assertThat(backend.get("config")).isEqualTo("hello".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void put_existingName_isRefused_andKeepsOriginal() throws IOException {
+        backend.put("keys/k1", new byte[]{1, 2, 3}, 0, 3);
+        assertThatThrownBy(() -> backend.put("keys/k1", new byte[]{9}, 0, 1))
+                .isInstanceOf(FileAlreadyExistsException.class);
+        assertThat(backend.get("keys/k1")).containsExactly(1, 2, 3);
+    }
+
+    @Test
+    void rangeGet_returnsExactRange() throws IOException {
+        byte[] data = bytes(10_000, 2);
+        backend.put("data/00/pack", data, 0, data.length);
+        byte[] r = backend.get("data/00/pack", 1234, 500);
+        assertThat(r).isEqualTo(java.util.Arrays.copyOfRange(data, 1234, 1734));
+        assertThat(backend.get("data/00/pack", 9990, 10)).isEqualTo(java.util.Arrays.copyOfRange(data, 9990, 10000));
+    }
+
+    @Test
+    void rangeGet_beyondEnd_fails() throws IOException {
+        backend.put("data/00/short", new byte[10], 0, 10);
+        assertThatThrownBy(() -> backend.get("data/00/short", 5, 10)).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void get_missing_throwsNoSuchFile() {
+        assertThatThrownBy(() -> backend.get("snapshots/missing")).isInstanceOf(NoSuchFileException.class);
+        assertThatThrownBy(() -> backend.get("snapshots/missing", 0, 1)).isInstanceOf(NoSuchFileException.class);
+    }
+
+    @Test
+    void stat_reportsSize_orEmpty() throws IOException {
+        backend.put("index/i1", new byte[42], 0, 42);
+        assertThat(backend.stat("index/i1")).contains(42L);
+        assertThat(backend.stat("index/nope")).isEmpty();
+        assertThat(backend.exists("index/i1")).isTrue();
+    }
+
+    @Test
+    void list_byPrefix_seesEverything_andNothingElse() throws IOException {
+        for (int i = 0; i < 30; i++) {
+            backend.put("data/" + String.format("%02x", i % 3) + "/p" + i, new byte[i], 0, i);
+        }
+        backend.put("index/x", new byte[1], 0, 1);
+        backend.put("snapshots/s", new byte[1], 0, 1);
+        List<ObjectInfo> data = backend.list("data/");
+        assertThat(data).hasSize(30);
+        assertThat(data).allMatch(o -> o.name().startsWith("data/"));
+        assertThat(data).anySatisfy(o -> {
+            assertThat(o.name()).isEqualTo("data/02/p5");
+            assertThat(o.size()).isEqualTo(5);
+        });
+        assertThat(backend.list("index/")).extracting(ObjectInfo::name).containsExactly("index/x");
+        assertThat(backend.list("locks/")).isEmpty();
+    }
+
+    @Test
+    void delete_removes_andIsIdempotent() throws IOException {
+        backend.put("locks/l", new byte[1], 0, 1);
+        backend.delete("locks/l");
+        backend.delete("locks/l");
+        assertThat(backend.exists("locks/l")).isFalse();
+        assertThat(backend.list("locks/")).isEmpty();
+    }
+
+    @Test
+    void emptyObject_roundTrips() throws IOException {
+        backend.put("snapshots/empty", new byte[0], 0, 0);
+        assertThat(backend.get("snapshots/empty")).isEmpty();
+        assertThat(backend.stat("snapshots/empty")).contains(0L);
+    }
+
+    @Test
+    void concurrentPuts_ofSameName_exactlyOneWins() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Boolean>> fs = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                byte v = (byte) i;
+                fs.add(pool.submit(() -> {
+                    try {
+                        backend.put("locks/race", new byte[]{v, v, v}, 0, 3);
+                        return true;
+                    } catch (FileAlreadyExistsException e) {
+                        return false;
+                    }
+                }));
+            }
+            int wins = 0;
+            for (Future<Boolean> f : fs) {
+                wins += f.get() ? 1 : 0;
+            }
+            assertThat(wins).isEqualTo(1);
+            byte[] b = backend.get("locks/race");
+            assertThat(b).hasSize(3);
+            assertThat(b[0]).isEqualTo(b[1]).isEqualTo(b[2]);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void location_hasNoCredentials() {
+        assertThat(backend.location()).doesNotContainIgnoringCase("secret").doesNotContain("@");
+    }
+}
