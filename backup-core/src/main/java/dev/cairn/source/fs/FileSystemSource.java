@@ -42,6 +42,7 @@ public final class FileSystemSource implements Source {
 
     private final List<Path> paths;
     private final List<String> excludes;
+    private final List<String> includes;
     private final boolean oneFileSystem;
     private final boolean readAll;
     private final boolean xattrs;
@@ -53,6 +54,7 @@ public final class FileSystemSource implements Source {
     private FileSystemSource(Builder b) {
         this.paths = List.copyOf(b.paths);
         this.excludes = List.copyOf(b.excludes);
+        this.includes = List.copyOf(b.includes);
         this.oneFileSystem = b.oneFileSystem;
         this.readAll = b.readAll;
         this.xattrs = b.xattrs;
@@ -75,6 +77,7 @@ public final class FileSystemSource implements Source {
     public static final class Builder {
         private final List<Path> paths = new ArrayList<>();
         private final List<String> excludes = new ArrayList<>();
+        private final List<String> includes = new ArrayList<>();
         private boolean oneFileSystem;
         private boolean readAll;
         private boolean xattrs = true;
@@ -106,6 +109,19 @@ public final class FileSystemSource implements Source {
             }
             FileSystems.getDefault().getPathMatcher("glob:" + glob);
             excludes.add(glob);
+            return this;
+        }
+
+        /**
+         * Backs up only files matching one of the include globs (same syntax as
+         * {@link #exclude}); directories are always walked, and excludes still apply.
+         */
+        public Builder include(String glob) {
+            if (glob == null || glob.isBlank()) {
+                throw new IllegalArgumentException("include pattern must not be blank");
+            }
+            FileSystems.getDefault().getPathMatcher("glob:" + glob);
+            includes.add(glob);
             return this;
         }
 
@@ -188,6 +204,7 @@ public final class FileSystemSource implements Source {
     @Override
     public void backup(SourceSession session) throws IOException {
         Rules rules = Rules.of(excludes);
+        Rules includeRules = includes.isEmpty() ? null : Rules.of(includes);
         DirectoryWriter root = session.root();
         for (Path p : paths) {
             Map<String, Object> a;
@@ -197,13 +214,13 @@ public final class FileSystemSource implements Source {
                 throw new NoSuchFileException(p.toString(), null, "the path to back up does not exist");
             }
             long rootDevice = ((Number) a.get("dev")).longValue();
-            entry(session, root, p, p.getFileName(), p.getFileName().toString(), a, rules, rootDevice, null);
+            entry(session, root, p, p.getFileName(), p.getFileName().toString(), a, rules, rootDevice, includeRules);
         }
         root.close();
     }
 
     private void entry(SourceSession s, DirectoryWriter dir, Path file, Path rel, String name, Map<String, Object> a,
-                       Rules rules, long rootDevice, Map<String, Object> unused) throws IOException {
+                       Rules rules, long rootDevice, Rules includeRules) throws IOException {
         EntryMetadata m = metadata(file, name, a);
         switch (m.type()) {
             case DIRECTORY -> {
@@ -213,7 +230,7 @@ public final class FileSystemSource implements Source {
                     return;
                 }
                 try (DirectoryWriter sub = dir.directory(m)) {
-                    walk(s, sub, file, rel, rules, rootDevice);
+                    walk(s, sub, file, rel, rules, rootDevice, includeRules);
                 }
             }
             case FILE -> file(s, dir, file, rel, m);
@@ -221,8 +238,8 @@ public final class FileSystemSource implements Source {
         }
     }
 
-    private void walk(SourceSession s, DirectoryWriter dir, Path path, Path rel, Rules rules, long rootDevice)
-            throws IOException {
+    private void walk(SourceSession s, DirectoryWriter dir, Path path, Path rel, Rules rules, long rootDevice,
+                      Rules includeRules) throws IOException {
         List<Path> children = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(path)) {
             for (Path c : ds) {
@@ -251,7 +268,8 @@ public final class FileSystemSource implements Source {
             }
             Path cname = c.getFileName();
             Path crel = rel.resolve(cname);
-            if (here.matches(cname, rel.getNameCount() > 1 ? rel.subpath(1, rel.getNameCount()).resolve(cname) : cname)) {
+            Path below = rel.getNameCount() > 1 ? rel.subpath(1, rel.getNameCount()).resolve(cname) : cname;
+            if (here.matches(cname, below)) {
                 continue;
             }
             Map<String, Object> a;
@@ -263,7 +281,11 @@ public final class FileSystemSource implements Source {
                 s.warn(crel.toString(), "cannot read attributes: " + e.getMessage());
                 continue;
             }
-            entry(s, dir, c, crel, cname.toString(), a, here, rootDevice, null);
+            boolean isDir = (((Number) a.get("mode")).intValue() & 0170000) == 0040000;
+            if (!isDir && includeRules != null && !includeRules.matches(cname, below)) {
+                continue;
+            }
+            entry(s, dir, c, crel, cname.toString(), a, here, rootDevice, includeRules);
         }
     }
 
