@@ -1,0 +1,126 @@
+package dev.cairn.cli;
+
+import dev.cairn.BackupException;
+import dev.cairn.ErrorCode;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.Charset;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The {@code cairn} command. {@link #run} is the whole program, callable in-process (tests): it
+ * reads the environment only from the map it is given and writes only to the given streams.
+ *
+ * <p>Exit codes: 0 ok, 1 failed, 2 usage or configuration, 3 partial backup, then
+ * {@link ErrorCode#exitCode()} of the failure (10 repository missing … 130 cancelled).
+ * An error prints one line, {@code cairn: <message>}, to stderr; {@code --verbose} adds the stack trace.
+ */
+public final class Main {
+    /** Exit code of a successful command. */
+    public static final int OK = 0;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        // A buffered stdout: dump and export-tar write megabytes through it.
+        PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16),
+                false, Charset.defaultCharset());
+        int code = run(args, System.getenv(), out, System.err, System.console() != null, true);
+        out.flush();
+        System.err.flush();
+        System.exit(code);
+    }
+
+    /**
+     * Runs one command as if started with {@code args}, with stdout not a terminal.
+     *
+     * @param env the environment ({@code CAIRN_REPOSITORY}, {@code CAIRN_PASSWORD}…); never {@link System#getenv()}
+     *            unless the caller passes it
+     * @return the exit code
+     */
+    public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+        return run(args, env, out, err, false, false);
+    }
+
+    /**
+     * As {@link #run(String[], Map, PrintStream, PrintStream)}; {@code interactive}: stdout is a terminal;
+     * {@code standalone}: this run is the whole process (it may install shutdown hooks).
+     */
+    static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err, boolean interactive,
+                   boolean standalone) {
+        Objects.requireNonNull(args, "args");
+        CairnCommand root = new CairnCommand(Map.copyOf(env), out, err, interactive, standalone);
+        CommandLine cl = commandLine(root);
+        try {
+            return cl.execute(args);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    static CommandLine commandLine(CairnCommand root) {
+        CommandLine cl = new CommandLine(root);
+        cl.setExpandAtFiles(false); // "@name" is a path or tag, never a file of arguments
+        cl.setOut(new PrintWriter(root.out, true));
+        cl.setErr(new PrintWriter(root.err, true));
+        cl.setParameterExceptionHandler((ex, args) -> {
+            root.err.println("cairn: " + oneLine(usageMessage(ex)));
+            return ErrorCode.CONFIGURATION.exitCode();
+        });
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> failure(ex, root));
+        cl.setExecutionStrategy(parsed -> {
+            if (root.verbose) {
+                // Before any logger exists (slf4j-simple reads its level once): the core's debug logs.
+                System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+            }
+            return new CommandLine.RunLast().execute(parsed);
+        });
+        return cl;
+    }
+
+    private static String usageMessage(ParameterException ex) {
+        StringBuilder m = new StringBuilder(ex.getMessage());
+        if (ex instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+            m.append(". Did you mean: ").append(String.join(", ", u.getSuggestions())).append('?');
+        }
+        String name = ex.getCommandLine().getCommandSpec().qualifiedName();
+        m.append(" (see '").append(name).append(" --help')");
+        return m.toString();
+    }
+
+    /** Prints the one-line error (and with --verbose the stack trace) and returns the exit code. */
+    static int failure(Throwable ex, CairnCommand root) {
+        int code;
+        String message;
+        if (ex instanceof BackupException be) {
+            code = be.code().exitCode();
+            message = be.getMessage();
+        } else {
+            code = ErrorCode.FAILED.exitCode();
+            message = ex.getMessage();
+        }
+        if (message == null || message.isBlank()) {
+            message = ex.getClass().getSimpleName();
+        }
+        root.err.println("cairn: " + oneLine(message));
+        if (root.verbose) {
+            ex.printStackTrace(root.err);
+        }
+        return code;
+    }
+
+    /** Collapses a message onto one line (a command's error output may hold several). */
+    static String oneLine(String s) {
+        return s.strip().replaceAll("\\s*\\R\\s*", " ");
+    }
+}

@@ -1,0 +1,50 @@
+package dev.cairn.cli;
+
+import dev.cairn.Repository;
+import dev.cairn.RestoreResult;
+import dev.cairn.snapshot.Snapshot;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code cairn restore}: restores a snapshot, or parts of it, into a directory. */
+@Command(name = "restore",
+        description = "Restore a snapshot (or the paths given with --include) into a directory.")
+final class RestoreCommand extends RepoCommand {
+    @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "Snapshot id, unique id prefix, or latest.")
+    String snapshot;
+
+    @Option(names = {"-t", "--target"}, required = true, paramLabel = "DIR",
+            description = "Directory to restore into (created if missing).")
+    Path target;
+
+    @Option(names = {"-i", "--include"}, paramLabel = "PATH", arity = "1..*",
+            description = "Restore only this path of the snapshot (and what is below it); repeatable.")
+    List<String> includes = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        try (Repository repo = open()) {
+            Snapshot s = repo.snapshot(snapshot);
+            Repository.RestoreCommand cmd = repo.restore(s);
+            for (String inc : includes) {
+                usage(() -> cmd.include(inc));
+            }
+            Progress progress = Progress.start(root(), "restored");
+            RestoreResult r;
+            try {
+                r = cmd.listener(progress.listener()).to(target);
+            } finally {
+                progress.stop();
+            }
+            say("Restored snapshot " + s.shortId() + " to " + target + ": " + r.files() + " files, " + r.dirs()
+                    + " dirs, " + Format.bytes(r.bytes()) + " in " + Format.millis(r.duration().toMillis()) + ".");
+            r.warnings().forEach(w -> out().println("warning: " + Format.printable(w)));
+        }
+        return Main.OK;
+    }
+}
