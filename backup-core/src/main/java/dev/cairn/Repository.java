@@ -22,6 +22,7 @@ import dev.cairn.internal.repo.RepoConfig;
 import dev.cairn.internal.repo.SnapshotCodec;
 import dev.cairn.internal.util.Hex;
 import dev.cairn.internal.util.Id;
+import dev.cairn.internal.util.OutputGuard;
 import dev.cairn.snapshot.Snapshot;
 import dev.cairn.snapshot.SnapshotEntry;
 import dev.cairn.snapshot.SnapshotSummary;
@@ -30,7 +31,6 @@ import dev.cairn.source.fs.FileSystemSource;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
@@ -72,7 +72,7 @@ public final class Repository implements AutoCloseable {
     private final Crypto crypto;
     private final FastCdc cdc;
     private final Builder options;
-    private final String keyName;
+    private volatile String keyName;
     private final Locks locks;
     private final ExecutorService workers;
     private volatile BlobIndex index;
@@ -268,16 +268,29 @@ public final class Repository implements AutoCloseable {
                 }
                 RepoConfig cfg = RepoConfig.parse(c);
                 List<ObjectInfo> keys = backend.list(KeyFile.PREFIX);
+                List<String> damaged = new ArrayList<>();
                 for (ObjectInfo k : keys) {
-                    KeyFile kf = KeyFile.parse(backend.get(k.name()), k.name());
+                    KeyFile kf;
+                    try {
+                        kf = KeyFile.parse(backend.get(k.name()), k.name());
+                    } catch (IntegrityException | NoSuchFileException e) {
+                        damaged.add(k.name()); // another key may still open the repository
+                        continue;
+                    }
                     Optional<MasterKey> m = kf.open(password, cfg.id());
                     if (m.isPresent()) {
                         RepoConfig.verify(c, new Crypto(m.get()));
                         return new Repository(backend, cfg, m.get(), k.name(), this);
                     }
                 }
+                if (!damaged.isEmpty() && damaged.size() == keys.size()) {
+                    throw new IntegrityException("Every key object of repository " + backend.location()
+                            + " is damaged (" + String.join(", ", damaged) + "); restore the keys/ directory from a copy.");
+                }
                 throw new WrongPasswordException("The password does not open any of the " + keys.size() + " key(s) of "
-                        + "repository " + backend.location() + ". Check CAIRN_PASSWORD or CAIRN_PASSWORD_FILE.");
+                        + "repository " + backend.location() + (damaged.isEmpty() ? "" : " (" + damaged.size()
+                        + " of them damaged: " + String.join(", ", damaged) + ")")
+                        + ". Check CAIRN_PASSWORD or CAIRN_PASSWORD_FILE.");
             } catch (IOException e) {
                 throw new BackendException("Cannot open repository " + backend.location() + ": " + e.getMessage(),
                         true, e);
@@ -293,15 +306,11 @@ public final class Repository implements AutoCloseable {
     }
 
     private static String defaultHost() {
-        String h = System.getenv("HOSTNAME");
-        if (h == null || h.isBlank()) {
-            try {
-                h = java.net.InetAddress.getLocalHost().getHostName();
-            } catch (IOException e) {
-                h = "localhost";
-            }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
         }
-        return h;
     }
 
     private static String writeKey(Backend backend, MasterKey master, Secret password, String repoId, Builder o)
@@ -615,20 +624,46 @@ public final class Repository implements AutoCloseable {
                 throw new ConfigurationException("Path " + path + " is not a file in snapshot " + snapshot.shortId()
                         + ". List the snapshot with `cairn ls`.");
             }
-            t.writeContent(n, out);
-            out.flush();
+            OutputGuard guard = new OutputGuard(out);
+            t.writeContent(n, guard);
+            guard.flush();
+        } catch (OutputGuard.Failure e) {
+            throw new BackupException(ErrorCode.FAILED, "Cannot write " + path + " to the output: "
+                    + e.getCause().getMessage(), e.getCause());
         } catch (IOException e) {
-            throw new BackendException("Cannot dump " + path + ": " + e.getMessage(), true, e);
+            throw new BackendException("Cannot read " + path + " from " + location() + ": " + e.getMessage(), true, e);
+        }
+    }
+
+    /**
+     * Opens one file (or stream entry) of a snapshot for reading; blobs are fetched and verified
+     * as the stream is read (an {@link IntegrityException} surfaces from {@code read}). For
+     * restoring a dump into a database client.
+     */
+    public java.io.InputStream openFile(Snapshot snapshot, String path) {
+        TreeReader t = trees();
+        try {
+            Node n = t.find(Id.parse(snapshot.tree()), path);
+            if (n == null || !n.isFile()) {
+                throw new ConfigurationException("Path " + path + " is not a file in snapshot " + snapshot.shortId()
+                        + ". List the snapshot with `cairn ls`.");
+            }
+            return t.openContent(n);
+        } catch (IOException e) {
+            throw new BackendException("Cannot read " + path + " from " + location() + ": " + e.getMessage(), true, e);
         }
     }
 
     /** Writes a whole snapshot as a POSIX tar stream. */
     public void exportTar(Snapshot snapshot, OutputStream out) {
         try {
-            new TarExporter(trees()).export(Id.parse(snapshot.tree()), out);
+            new TarExporter(trees()).export(Id.parse(snapshot.tree()), new OutputGuard(out));
+        } catch (OutputGuard.Failure e) {
+            throw new BackupException(ErrorCode.FAILED, "Cannot write the tar stream of snapshot " + snapshot.shortId()
+                    + ": " + e.getCause().getMessage(), e.getCause());
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot export snapshot " + snapshot.shortId() + " as tar: " + e.getMessage(),
-                    e);
+            throw new BackendException("Cannot export snapshot " + snapshot.shortId() + " from " + location() + ": "
+                    + e.getMessage(), true, e);
         }
     }
 
@@ -645,6 +680,7 @@ public final class Repository implements AutoCloseable {
         private final List<String> includes = new ArrayList<>();
         private BackupListener listener = BackupListener.NONE;
         private boolean owners = isRoot();
+        private Cancellation cancellation = new Cancellation();
 
         private RestoreCommand(Snapshot snapshot) {
             this.snapshot = snapshot;
@@ -666,6 +702,11 @@ public final class Repository implements AutoCloseable {
             return this;
         }
 
+        public RestoreCommand cancellation(Cancellation c) {
+            this.cancellation = Objects.requireNonNull(c, "cancellation");
+            return this;
+        }
+
         /** Restore owners (uid/gid); default: only when running as root. */
         public RestoreCommand owners(boolean v) {
             this.owners = v;
@@ -676,7 +717,7 @@ public final class Repository implements AutoCloseable {
         public RestoreResult to(Path target) {
             long t0 = System.nanoTime();
             try {
-                Restorer.Result r = new Restorer(trees(), workers, listener, owners)
+                Restorer.Result r = new Restorer(trees(), workers, listener, owners, cancellation)
                         .restore(Id.parse(snapshot.tree()), includes, target);
                 return new RestoreResult(r.files(), r.dirs(), r.bytes(), Duration.ofNanos(System.nanoTime() - t0),
                         r.warnings());
@@ -688,7 +729,11 @@ public final class Repository implements AutoCloseable {
     }
 
     private static boolean isRoot() {
-        return "root".equals(System.getProperty("user.name"));
+        try {
+            return ((Number) java.nio.file.Files.getAttribute(Path.of("/proc/self"), "unix:uid")).intValue() == 0;
+        } catch (IOException | RuntimeException e) {
+            return "root".equals(System.getProperty("user.name"));
+        }
     }
 
     // ---------------------------------------------------------------- keys and locks
@@ -698,9 +743,13 @@ public final class Repository implements AutoCloseable {
         try {
             List<KeyInfo> out = new ArrayList<>();
             for (ObjectInfo o : backend.list(KeyFile.PREFIX)) {
-                KeyFile k = KeyFile.parse(backend.get(o.name()), o.name());
-                out.add(new KeyInfo(o.name().substring(KeyFile.PREFIX.length()), k.created(), k.host(), k.username(),
-                        o.name().equals(keyName)));
+                String id = o.name().substring(KeyFile.PREFIX.length());
+                try {
+                    KeyFile k = KeyFile.parse(backend.get(o.name()), o.name());
+                    out.add(new KeyInfo(id, k.created(), k.host(), k.username(), o.name().equals(keyName)));
+                } catch (IntegrityException e) {
+                    out.add(new KeyInfo(id, Instant.EPOCH, "(damaged key object)", "", false));
+                }
             }
             out.sort(Comparator.comparing(KeyInfo::created));
             return out;
@@ -739,15 +788,17 @@ public final class Repository implements AutoCloseable {
     }
 
     /** Replaces the current key's password: writes the new key, then deletes the old one. */
-    public KeyInfo changePassword(Secret newPassword) {
+    public synchronized KeyInfo changePassword(Secret newPassword) {
         KeyInfo added = addKey(newPassword);
+        String old = keyName;
+        keyName = KeyFile.PREFIX + added.id();
         try {
-            backend.delete(keyName);
+            backend.delete(old);
         } catch (IOException e) {
             throw new BackendException("New key " + added.shortId() + " was added but the old one could not be removed: "
                     + e.getMessage(), true, e);
         }
-        return added;
+        return new KeyInfo(added.id(), added.created(), added.host(), added.username(), true);
     }
 
     /** Removes stale locks, or all locks; returns how many. */

@@ -105,4 +105,89 @@ class BackupBehaviourTest {
                     .isInstanceOf(BackupException.class).hasMessageContaining("not in the snapshot");
         }
     }
+
+    @Test
+    void commandSource_doesNotPassCairnSecretsToTheChild() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue("canary-value".equals(System.getenv("CAIRN_LEAK_CANARY")),
+                "run by Maven, which sets CAIRN_LEAK_CANARY");
+        try (Repository repo = TestRepos.fast(tmp.resolve("repo")).init()) {
+            var src = dev.cairn.source.CommandSource.builder().name("env.txt")
+                    .command(List.of("sh", "-c", "echo \"${CAIRN_LEAK_CANARY:-absent} $EXTRA\""))
+                    .environment("EXTRA", "given").build();
+            var snap = repo.backup(src).run().snapshot();
+            var out = new java.io.ByteArrayOutputStream();
+            repo.dump(snap, "env.txt", out);
+            assertThat(out.toString()).isEqualTo("absent given\n");
+        }
+    }
+
+    @Test
+    void damagedKeyObject_doesNotLockOutOtherKeys() throws IOException {
+        Path dir = tmp.resolve("repo");
+        try (Repository repo = TestRepos.fast(dir).init()) {
+            repo.addKey(Secret.of("other".toCharArray()));
+        }
+        try (var keys = Files.list(dir.resolve("keys"))) {
+            List<Path> all = keys.sorted().toList();
+            // Damage whichever key is not the test password's: open must still work with it.
+            for (Path k : all) {
+                byte[] b = Files.readAllBytes(k);
+                Files.delete(k);
+                Files.write(k, new byte[]{'{', 'x'});
+                try (Repository repo = TestRepos.fast(dir).open()) {
+                    assertThat(repo.keys()).isNotEmpty();
+                    Files.delete(k);
+                    Files.write(k, b);
+                    break;
+                } catch (WrongPasswordException e) {
+                    assertThat(e).hasMessageContaining("damaged");
+                    Files.delete(k);
+                    Files.write(k, b);
+                }
+            }
+        }
+    }
+
+    @Test
+    void changePassword_newKeyIsCurrent_andCannotBeRemoved() {
+        try (Repository repo = TestRepos.fast(tmp.resolve("repo")).init()) {
+            KeyInfo k = repo.changePassword(Secret.of("new one".toCharArray()));
+            assertThat(k.current()).isTrue();
+            assertThat(repo.keys()).singleElement().satisfies(x -> assertThat(x.current()).isTrue());
+            assertThatThrownBy(() -> repo.removeKey(k.id())).isInstanceOf(ConfigurationException.class);
+        }
+    }
+
+    @Test
+    void dumpToFailingOutput_isNotBlamedOnStorage() throws IOException {
+        Path src = Files.createDirectories(tmp.resolve("s"));
+        Files.writeString(src.resolve("f"), "content");
+        try (Repository repo = TestRepos.fast(tmp.resolve("repo")).init()) {
+            var snap = repo.backup(src).run().snapshot();
+            java.io.OutputStream broken = new java.io.OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    throw new IOException("Broken pipe");
+                }
+            };
+            assertThatThrownBy(() -> repo.dump(snap, "s/f", broken))
+                    .isInstanceOf(BackupException.class).isNotInstanceOf(BackendException.class)
+                    .hasMessageContaining("Broken pipe");
+            assertThatThrownBy(() -> repo.exportTar(snap, broken))
+                    .isInstanceOf(BackupException.class).isNotInstanceOf(BackendException.class);
+        }
+    }
+
+    @Test
+    void openFile_streamsContent_ofMultiBlobFile() throws IOException {
+        byte[] data = RepositoryRoundTripTest.random(5 * 1024 * 1024 + 3, 77);
+        try (Repository repo = TestRepos.fast(tmp.resolve("repo")).init()) {
+            var snap = repo.backup(dev.cairn.source.StreamSource.of("d.bin", () -> new java.io.ByteArrayInputStream(data)))
+                    .run().snapshot();
+            try (var in = repo.openFile(snap, "d.bin")) {
+                assertThat(in.readAllBytes()).isEqualTo(data);
+            }
+            assertThatThrownBy(() -> repo.openFile(snap, "nope")).isInstanceOf(ConfigurationException.class);
+        }
+    }
 }

@@ -50,6 +50,11 @@ final class BackupCommand extends RepoCommand {
                     + "backed-up item; repeatable. A .cairnignore file in a directory adds globs.")
     List<String> excludes = new ArrayList<>();
 
+    @Option(names = "--include", paramLabel = "GLOB",
+            description = "Back up only files matching one of these globs (same syntax as --exclude); directories are "
+                    + "always walked; repeatable.")
+    List<String> includes = new ArrayList<>();
+
     @Option(names = {"-x", "--one-file-system"}, description = "Do not cross into other file systems.")
     boolean oneFileSystem;
 
@@ -96,15 +101,12 @@ final class BackupCommand extends RepoCommand {
                 throw new ConfigurationException("--command " + commandName + " needs the command to run after --, "
                         + "e.g. cairn backup --command db.sql -- pg_dump shop.");
             }
-            if (!excludes.isEmpty() || oneFileSystem) {
-                throw new ConfigurationException("--exclude and --one-file-system apply to files, not to --command.");
+            if (!excludes.isEmpty() || !includes.isEmpty() || oneFileSystem) {
+                throw new ConfigurationException("--exclude, --include and --one-file-system apply to files, not to "
+                        + "--command.");
             }
-            return usage(() -> {
-                CommandSource.Builder b = CommandSource.builder().name(commandName).command(args);
-                // The command inherits this process's environment: keep the repository's secrets out of it.
-                Env.SECRETS.forEach(v -> b.environment(v, ""));
-                return b.build();
-            });
+            // The core keeps CAIRN_* variables (the repository's secrets) out of the command's environment.
+            return usage(() -> CommandSource.builder().name(commandName).command(args).build());
         }
         if (args.isEmpty()) {
             throw new ConfigurationException("Nothing to back up: give one or more paths, or --command NAME -- CMD.");
@@ -119,6 +121,7 @@ final class BackupCommand extends RepoCommand {
                 b.path(p);
             }
             excludes.forEach(b::exclude);
+            includes.forEach(b::include);
             return b.oneFileSystem(oneFileSystem).build();
         });
     }

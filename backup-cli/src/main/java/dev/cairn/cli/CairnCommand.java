@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
         description = "Encrypted, deduplicated backups.%n"
                 + "The repository comes from --repo or CAIRN_REPOSITORY; the password only from the environment: "
                 + "CAIRN_PASSWORD or CAIRN_PASSWORD_FILE.",
-        subcommands = {InitCommand.class, BackupCommand.class, SnapshotsCommand.class, RestoreCommand.class,
+        subcommands = {QuickstartCommand.class, InitCommand.class, BackupCommand.class, SnapshotsCommand.class, RestoreCommand.class,
                 LsCommand.class, DumpCommand.class, ExportTarCommand.class, ForgetCommand.class, KeyCommand.class,
                 UnlockCommand.class, VersionCommand.class, HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",

@@ -6,7 +6,6 @@ import dev.cairn.Secret;
 
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -23,9 +22,6 @@ final class Env {
     static final String KDF_MEMORY_KIB = "CAIRN_KDF_MEMORY_KIB";
     /** Argon2id iterations for keys created by init, key add and key passwd. Hidden: for tests. */
     static final String KDF_ITERATIONS = "CAIRN_KDF_ITERATIONS";
-
-    /** Variables that never reach a child process (a command being backed up). */
-    static final List<String> SECRETS = List.of(PASSWORD, PASSWORD_FILE, NEW_PASSWORD, NEW_PASSWORD_FILE);
 
     private static final int DEFAULT_KDF_MEMORY_KIB = 64 * 1024;
     private static final int DEFAULT_KDF_ITERATIONS = 3;

@@ -27,6 +27,12 @@ final class SnapshotsCommand extends RepoCommand {
             Json.print(out(), a);
             return Main.OK;
         }
+        printTable(out(), all);
+        return Main.OK;
+    }
+
+    /** The human snapshot table, as {@code cairn snapshots} prints it. */
+    static void printTable(java.io.PrintStream out, List<Snapshot> all) {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"ID", "TIME", "HOST", "TAGS", "PATHS", "FILES", "SIZE"});
         for (Snapshot s : all) {
@@ -39,10 +45,9 @@ final class SnapshotsCommand extends RepoCommand {
             }
         }
         List<String> lines = Format.table(rows, false, false, false, false, false, true, true);
-        out().println(lines.get(0));
-        out().println("-".repeat(lines.stream().mapToInt(String::length).max().orElse(0)));
-        lines.subList(1, lines.size()).forEach(out()::println);
-        out().println(all.size() + (all.size() == 1 ? " snapshot" : " snapshots"));
-        return Main.OK;
+        out.println(lines.get(0));
+        out.println("-".repeat(lines.stream().mapToInt(String::length).max().orElse(0)));
+        lines.subList(1, lines.size()).forEach(out::println);
+        out.println(all.size() + (all.size() == 1 ? " snapshot" : " snapshots"));
     }
 }

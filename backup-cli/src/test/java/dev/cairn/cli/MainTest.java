@@ -555,4 +555,29 @@ class MainTest {
                 .noneMatch(s -> s.contains(CliHarness.PASSWORD))
                 .noneMatch(s -> s.contains("Tr0ub4dor"));
     }
+
+    @Test
+    void quickstart_createsRepository_backsUp_listsSnapshot_thenReusesIt() throws IOException {
+        Path home = tmp.resolve("qs");
+        Map<String, String> noSecrets = new java.util.HashMap<>(cli.env());
+        noSecrets.remove("CAIRN_PASSWORD");
+        noSecrets.remove("CAIRN_REPOSITORY");
+        Result first = cli.run(noSecrets, "quickstart", "--home", home.toString(), data.toString());
+        assertThat(first.code()).as("%s", first).isZero();
+        assertThat(first.out()).contains("Created repository").contains("1 snapshot");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("password"))))
+                .isEqualTo("rw-------");
+        String password = Files.readString(home.resolve("password")).strip();
+        assertThat(first.out() + first.stderr()).doesNotContain(password);
+
+        Result second = cli.run(noSecrets, "quickstart", "--home", home.toString(), data.toString());
+        assertThat(second.code()).as("%s", second).isZero();
+        assertThat(second.out()).doesNotContain("Created repository").contains("2 snapshots").contains("0 B read");
+
+        CliHarness again = new CliHarness(home.resolve("repo")).env("CAIRN_PASSWORD", null)
+                .env("CAIRN_PASSWORD_FILE", home.resolve("password").toString());
+        Path target = tmp.resolve("qs-restored");
+        assertThat(again.run("restore", "latest", "--target", target.toString()).code()).isZero();
+        assertThat(tree(target.resolve("data"))).isEqualTo(tree(data));
+    }
 }

@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
  * Backs up a command's standard output as a named entry (the base for database dumps). The
  * command's exit status is checked: a non-zero exit (or a signal) fails the backup, writes no
  * snapshot, and the error quotes the end of the command's standard error. Arguments must not
- * carry secrets: pass them through {@link Builder#environment}. Immutable.
+ * carry secrets: pass them through {@link Builder#environment}. The command inherits the
+ * environment except Cairn's own {@code CAIRN_*} variables. Immutable.
  */
 public final class CommandSource implements Source {
     private static final int STDERR_KEEP = 8 * 1024;
@@ -96,6 +97,8 @@ public final class CommandSource implements Source {
     @Override
     public void backup(SourceSession session) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command);
+        // Cairn's own secrets (CAIRN_PASSWORD…) never reach a child process.
+        pb.environment().keySet().removeIf(k -> k.startsWith("CAIRN_"));
         pb.environment().putAll(environment);
         pb.redirectInput(ProcessBuilder.Redirect.PIPE);
         Process p;

@@ -41,6 +41,7 @@ public final class Restorer {
     private final ExecutorService pool;
     private final BackupListener listener;
     private final boolean restoreOwners;
+    private final dev.cairn.Cancellation cancellation;
     private final List<Future<?>> tasks = new ArrayList<>();
     private final List<Runnable> symlinks = new ArrayList<>();
     private final List<Object[]> dirTimes = new ArrayList<>();
@@ -51,7 +52,9 @@ public final class Restorer {
     private long files;
     private long dirs;
 
-    public Restorer(TreeReader trees, ExecutorService pool, BackupListener listener, boolean restoreOwners) {
+    public Restorer(TreeReader trees, ExecutorService pool, BackupListener listener, boolean restoreOwners,
+                    dev.cairn.Cancellation cancellation) {
+        this.cancellation = cancellation;
         this.trees = trees;
         this.pool = pool;
         this.listener = listener;
@@ -156,6 +159,7 @@ public final class Restorer {
     }
 
     private void restoreNode(Node n, Path dir, String rel) throws IOException {
+        cancellation.check();
         Node.validateName(n.name());
         Path p = dir.resolve(n.name());
         if (!p.getParent().equals(dir)) {
@@ -203,6 +207,7 @@ public final class Restorer {
     }
 
     private void writeFile(Node n, Path p, String path) throws IOException {
+        cancellation.check();
         BasicFileAttributes existing = null;
         try {
             existing = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);

@@ -77,6 +77,51 @@ public final class TreeReader {
         return cur;
     }
 
+    /** A stream over a file node's content, reading (and verifying) one blob at a time. */
+    public java.io.InputStream openContent(Node file) {
+        return new java.io.InputStream() {
+            private int next;
+            private byte[] cur = new byte[0];
+            private int pos;
+            private long total;
+
+            private boolean fill() throws IOException {
+                while (pos == cur.length) {
+                    if (next == file.content().size()) {
+                        if (total != file.size()) {
+                            throw new IntegrityException("file " + file.name() + " has " + total
+                                    + " bytes of content but its size is " + file.size());
+                        }
+                        return false;
+                    }
+                    cur = blob(file.content().get(next++));
+                    pos = 0;
+                    total += cur.length;
+                }
+                return true;
+            }
+
+            @Override
+            public int read() throws IOException {
+                return fill() ? cur[pos++] & 0xff : -1;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0) {
+                    return 0;
+                }
+                if (!fill()) {
+                    return -1;
+                }
+                int n = Math.min(len, cur.length - pos);
+                System.arraycopy(cur, pos, b, off, n);
+                pos += n;
+                return n;
+            }
+        };
+    }
+
     /** Writes a file node's content to {@code out}, verifying every blob. */
     public void writeContent(Node file, OutputStream out) throws IOException {
         long total = 0;
