@@ -13,6 +13,7 @@ import dev.cairn.internal.pipeline.Restorer;
 import dev.cairn.internal.pipeline.TarExporter;
 import dev.cairn.internal.pipeline.TreeReader;
 import dev.cairn.internal.repo.BlobIndex;
+import dev.cairn.internal.repo.DrillCodec;
 import dev.cairn.internal.repo.IndexFormat;
 import dev.cairn.internal.repo.KeyFile;
 import dev.cairn.internal.repo.Locks;
@@ -28,6 +29,7 @@ import dev.cairn.snapshot.SnapshotEntry;
 import dev.cairn.snapshot.SnapshotSummary;
 import dev.cairn.source.Source;
 import dev.cairn.source.fs.FileSystemSource;
+import dev.cairn.verify.DrillReport;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -65,12 +67,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Repository implements AutoCloseable {
     public static final String VERSION = "0.1.0";
+    /** The chunker parameter set for dump-like streams (database dumps): finer chunks dedup better. */
+    public static final String STREAM_CHUNKING = "stream";
 
     private final Backend backend;
     private final RepoConfig config;
     private final MasterKey master;
     private final Crypto crypto;
-    private final FastCdc cdc;
+    private final Map<String, FastCdc> chunkers = new java.util.HashMap<>();
     private final Builder options;
     private volatile String keyName;
     private final Locks locks;
@@ -83,8 +87,10 @@ public final class Repository implements AutoCloseable {
         this.config = config;
         this.master = master;
         this.crypto = new Crypto(master);
-        this.cdc = new FastCdc(master.chunkerSeed(), config.chunkMin(), config.chunkAvg(), config.chunkMax(),
-                config.normalization());
+        for (Map.Entry<String, RepoConfig.Chunking> e : config.chunkers().entrySet()) {
+            RepoConfig.Chunking c = e.getValue();
+            chunkers.put(e.getKey(), new FastCdc(master.chunkerSeed(), c.min(), c.avg(), c.max(), c.normalization()));
+        }
         this.options = options;
         this.keyName = keyName;
         this.locks = new Locks(backend, crypto, options.clock, options.host);
@@ -145,9 +151,10 @@ public final class Repository implements AutoCloseable {
         private int kdfMemoryKiB = 64 * 1024;
         private int kdfIterations = 3;
         private int kdfParallelism = 1;
-        private int chunkMin = 512 * 1024;
-        private int chunkAvg = 1024 * 1024;
-        private int chunkMax = 8 * 1024 * 1024;
+        private final Map<String, RepoConfig.Chunking> chunkings = new java.util.HashMap<>(Map.of(
+                RepoConfig.DEFAULT_CHUNKING, new RepoConfig.Chunking(FastCdc.ALGORITHM, 512 * 1024, 1024 * 1024,
+                        8 * 1024 * 1024, 2),
+                STREAM_CHUNKING, new RepoConfig.Chunking(FastCdc.ALGORITHM, 16 * 1024, 64 * 1024, 256 * 1024, 2)));
         private int packSize = 16 * 1024 * 1024;
         private int compressionLevel = 3;
         private boolean compress = true;
@@ -182,12 +189,21 @@ public final class Repository implements AutoCloseable {
             return this;
         }
 
-        /** Chunk sizes for a new repository (min < avg < max, avg a power of two). */
+        /** Default chunk sizes for a new repository (min < avg < max, avg a power of two). */
         public Builder chunkSizes(int min, int avg, int max) {
+            return chunkSizes(RepoConfig.DEFAULT_CHUNKING, min, avg, max);
+        }
+
+        /**
+         * Chunk sizes of a named parameter set for a new repository; a {@link Source} picks its set
+         * with {@link Source#chunking()}. Sets are fixed at init.
+         */
+        public Builder chunkSizes(String set, int min, int avg, int max) {
+            if (set == null || !set.matches("[a-z][a-z0-9-]{0,31}")) {
+                throw new IllegalArgumentException("chunker set name must be lower-case letters, digits, '-': " + set);
+            }
             FastCdc.validate(min, avg, max, 2);
-            this.chunkMin = min;
-            this.chunkAvg = avg;
-            this.chunkMax = max;
+            chunkings.put(set, new RepoConfig.Chunking(FastCdc.ALGORITHM, min, avg, max, 2));
             return this;
         }
 
@@ -242,8 +258,8 @@ public final class Repository implements AutoCloseable {
                 }
                 byte[] rid = new byte[32];
                 new SecureRandom().nextBytes(rid);
-                RepoConfig cfg = new RepoConfig(Hex.encode(rid), clock.instant(), FastCdc.ALGORITHM, chunkMin, chunkAvg,
-                        chunkMax, 2, packSize, compress ? "zstd" : "none", compress ? compressionLevel : 0);
+                RepoConfig cfg = new RepoConfig(Hex.encode(rid), clock.instant(), chunkings, packSize,
+                        compress ? "zstd" : "none", compress ? compressionLevel : 0);
                 MasterKey master = MasterKey.generate();
                 String keyName = writeKey(backend, master, password, cfg.id(), this);
                 byte[] c = cfg.encode(new Crypto(master));
@@ -444,6 +460,12 @@ public final class Repository implements AutoCloseable {
             }
             BlobIndex idx = index;
             BlobStore store = new BlobStore(backend, crypto, config, idx, workers, options.inFlightBytes);
+            FastCdc cdc = chunkers.get(cmd.source.chunking());
+            if (cdc == null) {
+                throw new ConfigurationException("Source " + cmd.source.descriptor() + " asks for chunker set '"
+                        + cmd.source.chunking() + "', which repository " + location() + " does not have (it has "
+                        + new java.util.TreeSet<>(chunkers.keySet()) + ").");
+            }
             BackupRun run = new BackupRun(store, backend, crypto, cdc, parent == null ? null : Id.parse(parent.tree()),
                     cmd.cancellation, cmd.listener);
             Id root;
@@ -733,6 +755,40 @@ public final class Repository implements AutoCloseable {
             return ((Number) java.nio.file.Files.getAttribute(Path.of("/proc/self"), "unix:uid")).intValue() == 0;
         } catch (IOException | RuntimeException e) {
             return "root".equals(System.getProperty("user.name"));
+        }
+    }
+
+    // ---------------------------------------------------------------- drills
+
+    /** Stores a drill report in the repository; returns it with its id. */
+    public DrillReport recordDrill(DrillReport report) {
+        Objects.requireNonNull(report, "report");
+        byte[] enc = crypto.encrypt(DrillCodec.encode(report), DrillCodec.AD);
+        String id = PackFormat.sha256(enc, 0, enc.length).hex();
+        try {
+            backend.put(DrillCodec.PREFIX + id, enc, 0, enc.length);
+        } catch (FileAlreadyExistsException e) {
+            // identical report already stored
+        } catch (IOException e) {
+            throw new BackendException("Cannot store drill report in " + location() + ": " + e.getMessage(), true, e);
+        }
+        return report.withId(id);
+    }
+
+    /** Every stored drill report, oldest first. */
+    public List<DrillReport> drills() {
+        try {
+            List<DrillReport> out = new ArrayList<>();
+            for (ObjectInfo o : backend.list(DrillCodec.PREFIX)) {
+                String id = o.name().substring(DrillCodec.PREFIX.length());
+                if (Hex.isHex(id, 64)) {
+                    out.add(DrillCodec.decode(id, crypto.decrypt(backend.get(o.name()), DrillCodec.AD, "drill " + id)));
+                }
+            }
+            out.sort(Comparator.comparing(DrillReport::time));
+            return out;
+        } catch (IOException e) {
+            throw new BackendException("Cannot list drills of " + location() + ": " + e.getMessage(), true, e);
         }
     }
 

@@ -190,4 +190,37 @@ class BackupBehaviourTest {
             assertThatThrownBy(() -> repo.openFile(snap, "nope")).isInstanceOf(ConfigurationException.class);
         }
     }
+
+    @Test
+    void drillReports_areStoredEncrypted_andListed() throws IOException {
+        Path dir = tmp.resolve("repo");
+        try (Repository repo = TestRepos.fast(dir).init()) {
+            var r = new dev.cairn.verify.DrillReport("", "ab".repeat(32), "fs", "/tmp/scratch", "h",
+                    java.time.Instant.parse("2026-11-25T10:00:00Z"), false, java.time.Duration.ofSeconds(3),
+                    java.time.Duration.ofHours(2), List.of("file a: ok"), List.of("file b: digest differs"));
+            var stored = repo.recordDrill(r);
+            assertThat(stored.id()).hasSize(64);
+            assertThat(repo.drills()).singleElement().isEqualTo(stored);
+        }
+        try (var files = Files.list(dir.resolve("drills"))) {
+            byte[] raw = Files.readAllBytes(files.findFirst().orElseThrow());
+            assertThat(new String(raw, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("digest differs");
+        }
+    }
+
+    @Test
+    void streamChunking_cutsFiner_andUnknownSetIsRefused() throws IOException {
+        byte[] data = RepositoryRoundTripTest.random(4 * 1024 * 1024, 5);
+        try (Repository repo = TestRepos.fast(tmp.resolve("repo")).init()) {
+            var coarse = repo.backup(dev.cairn.source.StreamSource.of("a", () -> new java.io.ByteArrayInputStream(data)))
+                    .run().snapshot().summary().dataBlobsAdded();
+            var fine = repo.backup(dev.cairn.source.StreamSource.of("b", () -> new java.io.ByteArrayInputStream(data))
+                    .withChunking(Repository.STREAM_CHUNKING)).run().snapshot().summary().dataBlobsAdded();
+            assertThat(coarse).isBetween(2L, 8L);
+            assertThat(fine).isGreaterThan(30L);
+            assertThatThrownBy(() -> repo.backup(dev.cairn.source.StreamSource.of("c",
+                    () -> new java.io.ByteArrayInputStream(data)).withChunking("nope")).run())
+                    .isInstanceOf(ConfigurationException.class).hasMessageContaining("stream");
+        }
+    }
 }

@@ -24,8 +24,10 @@ public final class CommandSource implements Source {
     private final List<String> command;
     private final Map<String, String> environment;
     private final Clock clock;
+    private final String chunking;
 
     private CommandSource(Builder b) {
+        this.chunking = b.chunking;
         this.name = b.name;
         this.command = List.copyOf(b.command);
         this.environment = Map.copyOf(b.environment);
@@ -47,6 +49,13 @@ public final class CommandSource implements Source {
         private List<String> command;
         private final Map<String, String> environment = new java.util.HashMap<>();
         private Clock clock = Clock.systemUTC();
+        private String chunking = "default";
+
+        /** The repository's chunker parameter set for this output ({@code stream} for dumps). */
+        public Builder chunking(String set) {
+            this.chunking = java.util.Objects.requireNonNull(set, "set");
+            return this;
+        }
 
         public Builder name(String name) {
             dev.cairn.internal.repo.Node.validateName(name);
@@ -87,6 +96,11 @@ public final class CommandSource implements Source {
     @Override
     public String kind() {
         return "command";
+    }
+
+    @Override
+    public String chunking() {
+        return chunking;
     }
 
     @Override

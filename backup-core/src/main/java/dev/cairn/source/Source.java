@@ -24,6 +24,14 @@ public interface Source {
         return List.of(descriptor());
     }
 
+    /**
+     * The repository's chunker parameter set this source's data dedups best with: {@code default}
+     * (files), or {@code stream} (dumps, where small scattered changes are the rule).
+     */
+    default String chunking() {
+        return "default";
+    }
+
     /** Reads everything into the session. */
     void backup(SourceSession session) throws IOException;
 }

@@ -20,11 +20,23 @@ public final class StreamSource implements Source {
     private final String name;
     private final Opener opener;
     private final Clock clock;
+    private final String chunking;
 
-    private StreamSource(String name, Opener opener, Clock clock) {
+    private StreamSource(String name, Opener opener, Clock clock, String chunking) {
         this.name = name;
         this.opener = opener;
         this.clock = clock;
+        this.chunking = chunking;
+    }
+
+    /** The same source, chunked with the repository's named parameter set (e.g. {@code stream}). */
+    public StreamSource withChunking(String set) {
+        return new StreamSource(name, opener, clock, java.util.Objects.requireNonNull(set, "set"));
+    }
+
+    @Override
+    public String chunking() {
+        return chunking;
     }
 
     /** A stream stored as the entry {@code name}. */
@@ -34,7 +46,8 @@ public final class StreamSource implements Source {
 
     public static StreamSource of(String name, Opener opener, Clock clock) {
         dev.cairn.internal.repo.Node.validateName(name);
-        return new StreamSource(name, Objects.requireNonNull(opener, "opener"), Objects.requireNonNull(clock, "clock"));
+        return new StreamSource(name, Objects.requireNonNull(opener, "opener"), Objects.requireNonNull(clock, "clock"),
+                "default");
     }
 
     @Override

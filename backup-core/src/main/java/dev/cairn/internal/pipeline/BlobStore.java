@@ -59,7 +59,7 @@ public final class BlobStore {
         this.config = config;
         this.index = index;
         this.workers = workers;
-        this.budgetBytes = Math.max(budgetBytes, config.chunkMax());
+        this.budgetBytes = Math.max(budgetBytes, config.maxChunk());
         this.budget = new Semaphore(this.budgetBytes);
         int level = config.compressionLevel();
         this.zstd = ThreadLocal.withInitial(() -> {

@@ -12,10 +12,29 @@ import dev.cairn.internal.util.Hex;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.time.Instant;
+import java.util.Map;
 
 /** The repository's {@code config} object (docs/format.md, "config"). Immutable. */
-public record RepoConfig(String id, Instant created, String chunkerAlgorithm, int chunkMin, int chunkAvg,
-                         int chunkMax, int normalization, int packSize, String compression, int compressionLevel) {
+public record RepoConfig(String id, Instant created, Map<String, Chunking> chunkers, int packSize, String compression,
+                         int compressionLevel) {
+    /** The parameter set every source uses unless it asks for another. */
+    public static final String DEFAULT_CHUNKING = "default";
+
+    /** One named chunker parameter set; never changed once written. */
+    public record Chunking(String algorithm, int min, int avg, int max, int normalization) {
+        public Chunking {
+            if (!FastCdc.ALGORITHM.equals(algorithm)) {
+                throw new IntegrityException("config names unknown chunker '" + algorithm
+                        + "': this repository needs a newer Cairn");
+            }
+            try {
+                FastCdc.validate(min, avg, max, normalization);
+            } catch (IllegalArgumentException e) {
+                throw new IntegrityException("config chunker parameters are invalid: " + e.getMessage());
+            }
+        }
+    }
+
     public static final String NAME = "config";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ObjectMapper CANONICAL = new ObjectMapper()
@@ -25,14 +44,9 @@ public record RepoConfig(String id, Instant created, String chunkerAlgorithm, in
         if (!Hex.isHex(id, 64)) {
             throw new IntegrityException("config has an invalid repository id");
         }
-        if (!FastCdc.ALGORITHM.equals(chunkerAlgorithm)) {
-            throw new IntegrityException("config names unknown chunker '" + chunkerAlgorithm
-                    + "': this repository needs a newer Cairn");
-        }
-        try {
-            FastCdc.validate(chunkMin, chunkAvg, chunkMax, normalization);
-        } catch (IllegalArgumentException e) {
-            throw new IntegrityException("config chunker parameters are invalid: " + e.getMessage());
+        chunkers = Map.copyOf(chunkers);
+        if (!chunkers.containsKey(DEFAULT_CHUNKING)) {
+            throw new IntegrityException("config has no '" + DEFAULT_CHUNKING + "' chunker parameter set");
         }
         if (packSize < 1024 * 1024 || packSize > 512 * 1024 * 1024) {
             throw new IntegrityException("config pack size " + packSize + " is out of range (1 MiB to 512 MiB)");
@@ -51,12 +65,16 @@ public record RepoConfig(String id, Instant created, String chunkerAlgorithm, in
         n.put("version", 1);
         n.put("id", id);
         n.put("created", created.toString());
-        ObjectNode c = n.putObject("chunker");
-        c.put("algorithm", chunkerAlgorithm);
-        c.put("min", chunkMin);
-        c.put("avg", chunkAvg);
-        c.put("max", chunkMax);
-        c.put("normalization", normalization);
+        ObjectNode all = n.putObject("chunkers");
+        for (String name : new java.util.TreeSet<>(chunkers.keySet())) {
+            Chunking k = chunkers.get(name);
+            ObjectNode c = all.putObject(name);
+            c.put("algorithm", k.algorithm());
+            c.put("min", k.min());
+            c.put("avg", k.avg());
+            c.put("max", k.max());
+            c.put("normalization", k.normalization());
+        }
         n.put("packSize", packSize);
         ObjectNode z = n.putObject("compression");
         z.put("algorithm", compression);
@@ -71,6 +89,11 @@ public record RepoConfig(String id, Instant created, String chunkerAlgorithm, in
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The largest chunk any parameter set can cut. */
+    public int maxChunk() {
+        return chunkers.values().stream().mapToInt(Chunking::max).max().orElse(0);
     }
 
     public byte[] encode(Crypto crypto) {
@@ -94,12 +117,17 @@ public record RepoConfig(String id, Instant created, String chunkerAlgorithm, in
                 throw new IntegrityException("repository format version " + n.path("version")
                         + " is not supported by this Cairn (it reads version 1)");
             }
-            JsonNode c = n.path("chunker");
             JsonNode z = n.path("compression");
-            return new RepoConfig(n.path("id").asText(), Instant.parse(n.path("created").asText()),
-                    c.path("algorithm").asText(), c.path("min").asInt(), c.path("avg").asInt(), c.path("max").asInt(),
-                    c.path("normalization").asInt(), n.path("packSize").asInt(), z.path("algorithm").asText(),
-                    z.path("level").asInt());
+            Map<String, Chunking> sets = new java.util.HashMap<>();
+            java.util.Iterator<Map.Entry<String, JsonNode>> it = n.path("chunkers").fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                JsonNode c = e.getValue();
+                sets.put(e.getKey(), new Chunking(c.path("algorithm").asText(), c.path("min").asInt(),
+                        c.path("avg").asInt(), c.path("max").asInt(), c.path("normalization").asInt()));
+            }
+            return new RepoConfig(n.path("id").asText(), Instant.parse(n.path("created").asText()), sets,
+                    n.path("packSize").asInt(), z.path("algorithm").asText(), z.path("level").asInt());
         } catch (IOException | RuntimeException e) {
             if (e instanceof IntegrityException ie) {
                 throw ie;

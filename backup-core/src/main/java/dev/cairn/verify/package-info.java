@@ -1,0 +1,2 @@
+/** Verification: restore drills and their reports. */
+package dev.cairn.verify;
