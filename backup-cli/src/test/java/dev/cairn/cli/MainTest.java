@@ -580,4 +580,42 @@ class MainTest {
         assertThat(again.run("restore", "latest", "--target", target.toString()).code()).isZero();
         assertThat(tree(target.resolve("data"))).isEqualTo(tree(data));
     }
+
+    @Test
+    void drill_passesOnGoodSnapshot_failsWithExit17OnCorruptPack() throws IOException {
+        ok("init");
+        String id = backup();
+        Result good = ok("drill", "latest", "--json", "--scratch", tmp.resolve("scratch").toString());
+        assertThat(good.json().get("passed").asBoolean()).isTrue();
+        assertThat(good.json().get("snapshot").asText()).isEqualTo(id);
+        try (Stream<Path> left = Files.list(tmp.resolve("scratch"))) {
+            assertThat(left).as("scratch directory cleaned up").isEmpty();
+        }
+        try (Stream<Path> packs = Files.walk(repo.resolve("data"))) {
+            for (Path p : packs.filter(Files::isRegularFile).toList()) {
+                byte[] b = Files.readAllBytes(p);
+                b[100] ^= 1;
+                Files.delete(p);
+                Files.write(p, b);
+            }
+        }
+        Result bad = cli.run("drill", id.substring(0, 8));
+        assertThat(bad.code()).as("%s", bad).isEqualTo(17);
+        assertThat(bad.out()).contains("FAILED");
+        assertThat(bad.stderr()).startsWith("cairn: drill of snapshot").hasLineCount(1);
+        try (Stream<Path> drills = Files.list(repo.resolve("drills"))) {
+            assertThat(drills).hasSize(2);
+        }
+    }
+
+    @Test
+    void sourceUri_unknownScheme_exit2_namesModule() {
+        ok("init");
+        Result r = cli.run("backup", "mongodb://db1/shop");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.stderr()).contains("backup-mongo");
+        Result withPassword = cli.run("restore", "latest", "--target", "mysql://root:hunter2@db/x");
+        assertThat(withPassword.code()).isEqualTo(2);
+        assertThat(withPassword.stderr()).doesNotContain("hunter2");
+    }
 }
