@@ -4,6 +4,7 @@ import dev.cairn.backend.Backend;
 import dev.cairn.backend.BackendProvider;
 import dev.cairn.backend.ObjectInfo;
 import dev.cairn.backend.local.LocalBackend;
+import dev.cairn.internal.backend.RetryingBackend;
 import dev.cairn.internal.chunker.FastCdc;
 import dev.cairn.internal.crypto.Crypto;
 import dev.cairn.internal.crypto.MasterKey;
@@ -146,7 +147,8 @@ public final class Repository implements AutoCloseable {
 
     /** Options for opening or creating a repository. Each call validates at once. Not thread-safe. */
     public static final class Builder {
-        private final Backend backend;
+        private final Backend rawBackend;
+        private Backend wrapped;
         private Secret password;
         private int kdfMemoryKiB = 64 * 1024;
         private int kdfIterations = 3;
@@ -162,9 +164,21 @@ public final class Repository implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private int workers = Math.max(2, Runtime.getRuntime().availableProcessors());
         private int inFlightBytes = 64 * 1024 * 1024;
+        private int retryAttempts = 8;
+        private long retryBaseMillis = 100;
+        private Duration indexInterval = Duration.ofMinutes(5);
 
         private Builder(Backend backend) {
-            this.backend = backend;
+            this.rawBackend = backend;
+        }
+
+        /** The backend with retries of transient failures, as configured. */
+        private Backend backend() {
+            if (wrapped == null) {
+                wrapped = retryAttempts > 1 ? new RetryingBackend(rawBackend, retryAttempts, retryBaseMillis, 10_000,
+                        Thread::sleep) : rawBackend;
+            }
+            return wrapped;
         }
 
         public Builder password(Secret password) {
@@ -239,6 +253,34 @@ public final class Repository implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Retries of transient storage failures: attempts per call (1 disables retrying) and the
+         * first backoff, doubling with jitter up to 10 s.
+         */
+        public Builder retries(int attempts, long baseMillis) {
+            if (attempts < 1 || attempts > 100) {
+                throw new IllegalArgumentException("retry attempts must be 1..100: " + attempts);
+            }
+            if (baseMillis < 0) {
+                throw new IllegalArgumentException("retry baseMillis must not be negative: " + baseMillis);
+            }
+            this.retryAttempts = attempts;
+            this.retryBaseMillis = baseMillis;
+            return this;
+        }
+
+        /**
+         * How often a long backup writes an index file for the packs uploaded so far (default 5
+         * minutes), so that an interrupted backup's data is reused by the next one.
+         */
+        public Builder indexInterval(Duration every) {
+            if (every == null || every.isNegative()) {
+                throw new IllegalArgumentException("indexInterval must not be negative: " + every);
+            }
+            this.indexInterval = every;
+            return this;
+        }
+
         /** Worker threads for hashing, compression, encryption and restore writes. */
         public Builder workers(int n) {
             if (n < 1 || n > 256) {
@@ -252,21 +294,21 @@ public final class Repository implements AutoCloseable {
         public Repository init() {
             requirePassword();
             try {
-                if (backend.exists(RepoConfig.NAME)) {
+                if (backend().exists(RepoConfig.NAME)) {
                     throw new BackupException(ErrorCode.REPOSITORY_EXISTS, "A repository already exists at "
-                            + backend.location() + ". Open it instead, or choose an empty location.");
+                            + backend().location() + ". Open it instead, or choose an empty location.");
                 }
                 byte[] rid = new byte[32];
                 new SecureRandom().nextBytes(rid);
                 RepoConfig cfg = new RepoConfig(Hex.encode(rid), clock.instant(), chunkings, packSize,
                         compress ? "zstd" : "none", compress ? compressionLevel : 0);
                 MasterKey master = MasterKey.generate();
-                String keyName = writeKey(backend, master, password, cfg.id(), this);
+                String keyName = writeKey(backend(), master, password, cfg.id(), this);
                 byte[] c = cfg.encode(new Crypto(master));
-                backend.put(RepoConfig.NAME, c, 0, c.length);
-                return new Repository(backend, cfg, master, keyName, this);
+                backend().put(RepoConfig.NAME, c, 0, c.length);
+                return new Repository(backend(), cfg, master, keyName, this);
             } catch (IOException e) {
-                throw new BackendException("Cannot create a repository at " + backend.location() + ": " + e.getMessage(),
+                throw new BackendException("Cannot create a repository at " + backend().location() + ": " + e.getMessage(),
                         false, e);
             }
         }
@@ -277,18 +319,18 @@ public final class Repository implements AutoCloseable {
             try {
                 byte[] c;
                 try {
-                    c = backend.get(RepoConfig.NAME);
+                    c = backend().get(RepoConfig.NAME);
                 } catch (NoSuchFileException e) {
-                    throw new RepositoryNotFoundException("No repository at " + backend.location()
+                    throw new RepositoryNotFoundException("No repository at " + backend().location()
                             + ". Create one with `cairn init`, or check --repo / CAIRN_REPOSITORY.");
                 }
                 RepoConfig cfg = RepoConfig.parse(c);
-                List<ObjectInfo> keys = backend.list(KeyFile.PREFIX);
+                List<ObjectInfo> keys = backend().list(KeyFile.PREFIX);
                 List<String> damaged = new ArrayList<>();
                 for (ObjectInfo k : keys) {
                     KeyFile kf;
                     try {
-                        kf = KeyFile.parse(backend.get(k.name()), k.name());
+                        kf = KeyFile.parse(backend().get(k.name()), k.name());
                     } catch (IntegrityException | NoSuchFileException e) {
                         damaged.add(k.name()); // another key may still open the repository
                         continue;
@@ -296,26 +338,26 @@ public final class Repository implements AutoCloseable {
                     Optional<MasterKey> m = kf.open(password, cfg.id());
                     if (m.isPresent()) {
                         RepoConfig.verify(c, new Crypto(m.get()));
-                        return new Repository(backend, cfg, m.get(), k.name(), this);
+                        return new Repository(backend(), cfg, m.get(), k.name(), this);
                     }
                 }
                 if (!damaged.isEmpty() && damaged.size() == keys.size()) {
-                    throw new IntegrityException("Every key object of repository " + backend.location()
+                    throw new IntegrityException("Every key object of repository " + backend().location()
                             + " is damaged (" + String.join(", ", damaged) + "); restore the keys/ directory from a copy.");
                 }
                 throw new WrongPasswordException("The password does not open any of the " + keys.size() + " key(s) of "
-                        + "repository " + backend.location() + (damaged.isEmpty() ? "" : " (" + damaged.size()
+                        + "repository " + backend().location() + (damaged.isEmpty() ? "" : " (" + damaged.size()
                         + " of them damaged: " + String.join(", ", damaged) + ")")
                         + ". Check CAIRN_PASSWORD or CAIRN_PASSWORD_FILE.");
             } catch (IOException e) {
-                throw new BackendException("Cannot open repository " + backend.location() + ": " + e.getMessage(),
+                throw new BackendException("Cannot open repository " + backend().location() + ": " + e.getMessage(),
                         true, e);
             }
         }
 
         private void requirePassword() {
             if (password == null) {
-                throw new ConfigurationException("No password given for repository " + backend.location()
+                throw new ConfigurationException("No password given for repository " + backend().location()
                         + ": set CAIRN_PASSWORD or CAIRN_PASSWORD_FILE (or call password()).");
             }
         }
@@ -342,9 +384,30 @@ public final class Repository implements AutoCloseable {
     private BlobIndex loadIndex() throws IOException {
         BlobIndex.Builder b = new BlobIndex.Builder();
         for (ObjectInfo o : backend.list("index/")) {
-            IndexFormat.decode(backend.get(o.name()), crypto, "index " + o.name(), b);
+            if (!Hex.isHex(o.name().substring("index/".length()), 64)) {
+                continue; // not an index file (a stray temporary, a foreign object)
+            }
+            IndexFormat.decode(getVerified(o.name()), crypto, "index " + o.name(), b);
         }
         return b.build();
+    }
+
+    /**
+     * Reads a content-addressed object ({@code index/<sha256>}, {@code snapshots/<sha256>}) and
+     * checks its bytes against its name, reading again if a download was corrupted in transit.
+     */
+    private byte[] getVerified(String name) throws IOException {
+        String want = name.substring(name.lastIndexOf('/') + 1);
+        for (int attempt = 1; ; attempt++) {
+            byte[] b = backend.get(name);
+            if (PackFormat.sha256(b, 0, b.length).hex().equals(want)) {
+                return b;
+            }
+            if (attempt == 3) {
+                throw new IntegrityException(name + " does not match its name (SHA-256): it is damaged or was"
+                        + " modified. Run `cairn check`; `cairn repair index` rebuilds index files from packs.");
+            }
+        }
     }
 
     // ---------------------------------------------------------------- info
@@ -459,7 +522,8 @@ public final class Repository implements AutoCloseable {
                 parent = snapshot(cmd.parent.get());
             }
             BlobIndex idx = index;
-            BlobStore store = new BlobStore(backend, crypto, config, idx, workers, options.inFlightBytes);
+            BlobStore store = new BlobStore(backend, crypto, config, idx, workers, options.inFlightBytes,
+                    options.indexInterval);
             FastCdc cdc = chunkers.get(cmd.source.chunking());
             if (cdc == null) {
                 throw new ConfigurationException("Source " + cmd.source.descriptor() + " asks for chunker set '"
@@ -536,10 +600,7 @@ public final class Repository implements AutoCloseable {
     }
 
     private Snapshot readSnapshot(String id) throws IOException {
-        byte[] enc = backend.get("snapshots/" + id);
-        if (!PackFormat.sha256(enc, 0, enc.length).hex().equals(id)) {
-            throw new IntegrityException("snapshot " + id.substring(0, 8) + " does not match its name: it was modified");
-        }
+        byte[] enc = getVerified("snapshots/" + id);
         return SnapshotCodec.decode(id, crypto.decrypt(enc, SnapshotCodec.AD, "snapshot " + id.substring(0, 8)));
     }
 
