@@ -30,7 +30,9 @@ import dev.cairn.snapshot.SnapshotEntry;
 import dev.cairn.snapshot.SnapshotSummary;
 import dev.cairn.source.Source;
 import dev.cairn.source.fs.FileSystemSource;
+import dev.cairn.verify.CheckReport;
 import dev.cairn.verify.DrillReport;
+import dev.cairn.verify.RepairReport;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -684,12 +686,22 @@ public final class Repository implements AutoCloseable {
 
     private void listTree(TreeReader t, Id tree, String prefix, boolean recursive, List<SnapshotEntry> out)
             throws IOException {
+        listTree(t, tree, prefix, recursive, out, new java.util.HashSet<>());
+    }
+
+    private void listTree(TreeReader t, Id tree, String prefix, boolean recursive, List<SnapshotEntry> out,
+                          java.util.Set<Id> ancestors) throws IOException {
+        if (!ancestors.add(tree)) {
+            throw new IntegrityException("The snapshot's directory tree contains itself at /" + prefix
+                    + " (a loop): it is damaged or was crafted.");
+        }
         for (Node n : t.tree(tree)) {
             out.add(entry(prefix + n.name(), n));
             if (recursive && n.isDir()) {
-                listTree(t, n.subtree(), prefix + n.name() + "/", true, out);
+                listTree(t, n.subtree(), prefix + n.name() + "/", true, out, ancestors);
             }
         }
+        ancestors.remove(tree);
     }
 
     private static SnapshotEntry entry(String path, Node n) {
@@ -816,6 +828,150 @@ public final class Repository implements AutoCloseable {
             return ((Number) java.nio.file.Files.getAttribute(Path.of("/proc/self"), "unix:uid")).intValue() == 0;
         } catch (IOException | RuntimeException e) {
             return "root".equals(System.getProperty("user.name"));
+        }
+    }
+
+    // ---------------------------------------------------------------- check and repair
+
+    /** Starts describing a check of the repository. */
+    public CheckCommand check() {
+        return new CheckCommand();
+    }
+
+    /** One check's options; {@link #run()} performs it (under a shared lock). Not thread-safe. */
+    public final class CheckCommand {
+        private boolean readData;
+        private String subset;
+        private long seed = System.nanoTime();
+
+        private CheckCommand() {
+        }
+
+        /** Also download every (selected) pack and verify each blob. */
+        public CheckCommand readData(boolean v) {
+            this.readData = v;
+            return this;
+        }
+
+        /** With read-data: {@code n/t}, {@code x%}, or a byte budget such as {@code 500M}. */
+        public CheckCommand subset(String spec) {
+            if (spec != null) {
+                dev.cairn.internal.check.Checker.select(new ArrayList<>(), Map.of(), spec, 0); // validates
+            }
+            this.subset = spec;
+            this.readData = readData || spec != null;
+            return this;
+        }
+
+        /** Seed of the random choice of packs for {@code x%} and byte-budget subsets. */
+        public CheckCommand seed(long s) {
+            this.seed = s;
+            return this;
+        }
+
+        public CheckReport run() {
+            try (Locks.Held lock = locks.acquire(false, "check")) {
+                return new dev.cairn.internal.check.Checker(backend, crypto, Repository.this::readSnapshot)
+                        .run(readData, subset, seed);
+            } catch (IOException e) {
+                throw new BackendException("Check of " + location() + " failed: " + e.getMessage(), true, e);
+            }
+        }
+    }
+
+    /**
+     * Rebuilds the index from the pack headers (after index files were lost or damaged), under an
+     * exclusive lock.
+     */
+    public RepairReport repairIndex() {
+        try (Locks.Held lock = locks.acquire(true, "repair the index")) {
+            RepairReport r = new dev.cairn.internal.check.Repairer(backend, crypto).rebuildIndex();
+            synchronized (this) {
+                index = loadIndex();
+            }
+            return r;
+        } catch (IOException e) {
+            throw new BackendException("Repair of the index of " + location() + " failed: " + e.getMessage(), true, e);
+        }
+    }
+
+    /**
+     * Rewrites snapshots whose data is partly gone, dropping only the files and directories whose
+     * data is missing (not indexed, or in a missing pack; with {@code readData}, also in a pack
+     * that fails verification). A rewritten snapshot keeps its fields, gains the tag
+     * {@code repaired}, and replaces the original; a snapshot whose root tree is gone is removed.
+     */
+    public RepairReport repairSnapshots(boolean readData) {
+        try (Locks.Held lock = locks.acquire(true, "repair snapshots")) {
+            java.util.Set<Id> good = new java.util.HashSet<>();
+            for (ObjectInfo o : backend.list("data/")) {
+                String hex = o.name().substring(o.name().lastIndexOf('/') + 1);
+                if (Hex.isHex(hex, 64)) {
+                    good.add(Id.parse(hex));
+                }
+            }
+            java.util.Set<Id> bad = new java.util.HashSet<>();
+            if (readData) {
+                var checker = new dev.cairn.internal.check.Checker(backend, crypto, this::readSnapshot);
+                checker.run(true, null, 0);
+                bad.addAll(checker.badBlobs());
+            }
+            List<String> changed = new ArrayList<>();
+            List<String> lost = new ArrayList<>();
+            BlobIndex idx = index;
+            BlobStore store = new BlobStore(backend, crypto, config, idx, workers, options.inFlightBytes);
+            var repairer = new dev.cairn.internal.check.Repairer(backend, crypto);
+            List<Snapshot> all = new ArrayList<>();
+            for (ObjectInfo o : backend.list("snapshots/")) {
+                String id = o.name().substring("snapshots/".length());
+                if (Hex.isHex(id, 64)) {
+                    try {
+                        all.add(readSnapshot(id));
+                    } catch (IntegrityException e) {
+                        lost.add("snapshot " + id.substring(0, 8) + ": unreadable (" + e.getMessage() + "); removed");
+                        backend.delete(o.name());
+                    }
+                }
+            }
+            List<Snapshot[]> rewrites = new ArrayList<>();
+            for (Snapshot s : all) {
+                List<String> dropped = new ArrayList<>();
+                Id root = repairer.salvageTree(store, idx, good, bad, Id.parse(s.tree()), "", dropped,
+                        new java.util.HashSet<>());
+                dropped.forEach(d -> lost.add("snapshot " + s.shortId() + ": " + d));
+                if (root == null) {
+                    lost.add("snapshot " + s.shortId() + ": its root tree is gone; snapshot removed");
+                    backend.delete("snapshots/" + s.id());
+                } else if (!root.hex().equals(s.tree())) {
+                    List<String> tags = new ArrayList<>(s.tags());
+                    if (!tags.contains("repaired")) {
+                        tags.add("repaired");
+                    }
+                    List<String> errs = new ArrayList<>(s.summary().errors());
+                    dropped.forEach(d -> errs.add("repair: " + d));
+                    SnapshotSummary m = s.summary();
+                    rewrites.add(new Snapshot[]{s, new Snapshot("0".repeat(64), s.time(), s.host(), s.username(), tags,
+                            s.sourceKind(), s.source(), s.paths(), root.hex(), s.parent(), s.programVersion(),
+                            new SnapshotSummary(m.files(), m.dirs(), m.bytesTotal(), m.bytesRead(), m.dataBlobsAdded(),
+                                    m.treeBlobsAdded(), m.bytesAdded(), m.bytesStored(), m.durationMillis(), true, errs),
+                            s.facts())});
+                }
+            }
+            store.flush(); // new trees are indexed before any snapshot names them
+            for (Snapshot[] r : rewrites) {
+                byte[] enc = crypto.encrypt(SnapshotCodec.encode(r[1]), SnapshotCodec.AD);
+                String id = PackFormat.sha256(enc, 0, enc.length).hex();
+                backend.put("snapshots/" + id, enc, 0, enc.length);
+                backend.delete("snapshots/" + r[0].id());
+                changed.add("snapshot " + r[0].shortId() + " rewritten as " + id.substring(0, 8));
+            }
+            synchronized (this) {
+                index = idx.merged();
+            }
+            return new RepairReport(changed, lost);
+        } catch (IOException e) {
+            throw new BackendException("Repair of the snapshots of " + location() + " failed: " + e.getMessage(), true,
+                    e);
         }
     }
 
