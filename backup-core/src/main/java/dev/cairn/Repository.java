@@ -25,6 +25,7 @@ import dev.cairn.internal.repo.SnapshotCodec;
 import dev.cairn.internal.util.Hex;
 import dev.cairn.internal.util.Id;
 import dev.cairn.internal.util.OutputGuard;
+import dev.cairn.internal.util.Reread;
 import dev.cairn.snapshot.Snapshot;
 import dev.cairn.snapshot.SnapshotEntry;
 import dev.cairn.snapshot.SnapshotSummary;
@@ -320,26 +321,44 @@ public final class Repository implements AutoCloseable {
             requirePassword();
             try {
                 byte[] c;
+                RepoConfig cfg;
                 try {
                     c = backend().get(RepoConfig.NAME);
+                    try {
+                        cfg = RepoConfig.parse(c);
+                    } catch (IntegrityException e) {
+                        c = backend().get(RepoConfig.NAME); // once more, in case the download was corrupted
+                        cfg = RepoConfig.parse(c);
+                    }
                 } catch (NoSuchFileException e) {
                     throw new RepositoryNotFoundException("No repository at " + backend().location()
                             + ". Create one with `cairn init`, or check --repo / CAIRN_REPOSITORY.");
                 }
-                RepoConfig cfg = RepoConfig.parse(c);
                 List<ObjectInfo> keys = backend().list(KeyFile.PREFIX);
                 List<String> damaged = new ArrayList<>();
                 for (ObjectInfo k : keys) {
                     KeyFile kf;
                     try {
-                        kf = KeyFile.parse(backend().get(k.name()), k.name());
+                        kf = Reread.verified(() -> {
+                            byte[] b = backend().get(k.name());
+                            if (!(KeyFile.PREFIX + PackFormat.sha256(b, 0, b.length).hex()).equals(k.name())) {
+                                throw new IntegrityException("key " + k.name() + " does not match its name");
+                            }
+                            return KeyFile.parse(b, k.name());
+                        });
                     } catch (IntegrityException | NoSuchFileException e) {
                         damaged.add(k.name()); // another key may still open the repository
                         continue;
                     }
                     Optional<MasterKey> m = kf.open(password, cfg.id());
                     if (m.isPresent()) {
-                        RepoConfig.verify(c, new Crypto(m.get()));
+                        try {
+                            RepoConfig.verify(c, new Crypto(m.get()));
+                        } catch (IntegrityException e) {
+                            c = backend().get(RepoConfig.NAME); // a corrupted download verifies on a re-read
+                            RepoConfig.verify(c, new Crypto(m.get()));
+                            cfg = RepoConfig.parse(c);
+                        }
                         return new Repository(backend(), cfg, m.get(), k.name(), this);
                     }
                 }

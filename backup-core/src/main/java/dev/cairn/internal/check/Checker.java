@@ -120,7 +120,7 @@ public final class Checker {
             }
             try {
                 Set<String> header = new HashSet<>();
-                for (BlobLocation l : readHeader(pack, size)) {
+                for (BlobLocation l : dev.cairn.internal.util.Reread.verified(() -> readHeader(pack, size))) {
                     header.add(key(l));
                 }
                 for (BlobLocation l : e.getValue()) {

@@ -53,10 +53,12 @@ public final class Repairer {
                 if (size < PackFormat.TRAILER) {
                     throw new IntegrityException("pack is only " + size + " bytes");
                 }
-                byte[] trailer = backend.get(o.name(), size - PackFormat.TRAILER, PackFormat.TRAILER);
-                int hl = PackFormat.headerLength(trailer, size, "pack " + pack.shortHex());
-                byte[] header = backend.get(o.name(), size - PackFormat.TRAILER - hl, hl);
-                all.addAll(PackFormat.parseHeader(pack, header, size, crypto, "pack " + pack.shortHex()));
+                all.addAll(dev.cairn.internal.util.Reread.verified(() -> {
+                    byte[] trailer = backend.get(o.name(), size - PackFormat.TRAILER, PackFormat.TRAILER);
+                    int hl = PackFormat.headerLength(trailer, size, "pack " + pack.shortHex());
+                    byte[] header = backend.get(o.name(), size - PackFormat.TRAILER - hl, hl);
+                    return PackFormat.parseHeader(pack, header, size, crypto, "pack " + pack.shortHex());
+                }));
                 packs++;
             } catch (IntegrityException e) {
                 lost.add("pack " + pack.shortHex() + " has an unreadable header, its blobs are not indexed: "
