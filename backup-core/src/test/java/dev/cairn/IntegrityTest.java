@@ -146,13 +146,19 @@ class IntegrityTest {
             CheckReport c = repo.check().run();
             assertThat(c.errors()).anyMatch(e -> e.contains(victim.getFileName().toString().substring(0, 8))
                     && e.contains("missing"));
+            List<String> affected = c.damagedPacks().stream().flatMap(d -> d.files().stream())
+                    .map(f -> f.substring(f.indexOf(':') + 1)).toList();
+            assertThat(affected).isNotEmpty();
             RepairReport r = repo.repairSnapshots(false);
-            // The pack held chunks of a.bin, b.bin or both: exactly those files are dropped.
-            assertThat(r.lost()).isNotEmpty().allMatch(l -> l.matches(".*src/[ab]\\.bin: data missing.*"));
+            // Exactly the files the check named are dropped.
+            assertThat(r.lost()).hasSameSizeAs(affected);
+            affected.forEach(f -> assertThat(r.lost()).anyMatch(l -> l.contains(f + ": data missing")));
             repo.repairIndex();
             assertThat(repo.check().readData(true).run().ok()).isTrue();
             repo.restore(repo.snapshot("latest")).to(tmp.resolve("out"));
-            assertThat(Files.readString(tmp.resolve("out/src/c.txt"))).isEqualTo("small\n");
+            for (String f : List.of("src/a.bin", "src/b.bin", "src/c.txt")) {
+                assertThat(Files.exists(tmp.resolve("out").resolve(f))).isEqualTo(!affected.contains(f));
+            }
         }
     }
 

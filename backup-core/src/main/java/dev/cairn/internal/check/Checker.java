@@ -109,13 +109,16 @@ public final class Checker {
             }
         }
         BlobIndex index = ib.build();
+        Map<Id, String> problems = new TreeMap<>();
+        Map<Id, Id> blobToPack = new HashMap<>();
         // 3. Every indexed pack exists, and its header agrees with the index.
         for (Map.Entry<Id, List<BlobLocation>> e : byPack.entrySet()) {
             Id pack = e.getKey();
             Long size = packSizes.get(pack);
             if (size == null) {
-                errors.add("pack " + pack.shortHex() + " is named by the index but missing from the repository ("
-                        + e.getValue().size() + " blobs)");
+                problems.put(pack, "missing: named by the index, absent from the repository (" + e.getValue().size()
+                        + " blobs)");
+                e.getValue().forEach(l -> blobToPack.put(l.id(), pack));
                 continue;
             }
             try {
@@ -131,7 +134,8 @@ public final class Checker {
                     }
                 }
             } catch (IntegrityException | IOException ex) {
-                errors.add("pack " + pack.shortHex() + " header is unreadable: " + ex.getMessage());
+                problems.put(pack, "header unreadable: " + ex.getMessage());
+                e.getValue().forEach(l -> blobToPack.put(l.id(), pack));
             }
         }
         for (Id p : packSizes.keySet()) {
@@ -163,8 +167,6 @@ public final class Checker {
         long bytesRead = 0;
         List<CheckReport.DamagedPack> damaged = new ArrayList<>();
         if (readData) {
-            Map<Id, String> problems = new TreeMap<>();
-            Map<Id, Id> blobToPack = new HashMap<>();
             for (Id pack : select(new ArrayList<>(packSizes.keySet()), packSizes, subset, seed)) {
                 packsRead++;
                 bytesRead += packSizes.get(pack);
@@ -181,26 +183,27 @@ public final class Checker {
                     problem.badBlobs().forEach(b -> blobToPack.put(b, pack));
                 }
             }
-            badBlobs.addAll(blobToPack.keySet());
-            if (!problems.isEmpty()) {
-                Map<Id, Set<String>> snapsOf = new HashMap<>();
-                Map<Id, Set<String>> filesOf = new HashMap<>();
-                for (Snapshot s : snaps) {
-                    walk(index, s, Id.parse(s.tree()), "", new HashSet<>(), new HashSet<>(), new LinkedHashSet<>(),
-                            blobToPack, (pack, path) -> {
-                                snapsOf.computeIfAbsent(pack, k -> new LinkedHashSet<>()).add(s.shortId());
-                                filesOf.computeIfAbsent(pack, k -> new LinkedHashSet<>()).add(s.shortId() + ":" + path);
-                            });
-                }
-                for (Map.Entry<Id, String> e : problems.entrySet()) {
-                    List<String> files = new ArrayList<>(filesOf.getOrDefault(e.getKey(), Set.of()));
-                    damaged.add(new CheckReport.DamagedPack(e.getKey().hex(), e.getValue(),
-                            new ArrayList<>(snapsOf.getOrDefault(e.getKey(), Set.of())), files));
-                    errors.add("pack " + e.getKey().shortHex() + " is damaged: " + e.getValue() + "; affects "
-                            + files.size() + " file(s)" + (files.isEmpty() ? "" : ": "
-                            + String.join(", ", files.subList(0, Math.min(10, files.size())))
-                            + (files.size() > 10 ? ", …" : "")));
-                }
+        }
+        badBlobs.addAll(blobToPack.keySet());
+        if (!problems.isEmpty()) {
+            Map<Id, Set<String>> snapsOf = new HashMap<>();
+            Map<Id, Set<String>> filesOf = new HashMap<>();
+            for (Snapshot s : snaps) {
+                walk(index, s, Id.parse(s.tree()), "", new HashSet<>(), new HashSet<>(), new LinkedHashSet<>(),
+                        blobToPack, (pack, path) -> {
+                            snapsOf.computeIfAbsent(pack, k -> new LinkedHashSet<>()).add(s.shortId());
+                            filesOf.computeIfAbsent(pack, k -> new LinkedHashSet<>()).add(s.shortId() + ":" + path);
+                        });
+            }
+            for (Map.Entry<Id, String> e : problems.entrySet()) {
+                List<String> files = new ArrayList<>(filesOf.getOrDefault(e.getKey(), Set.of()));
+                damaged.add(new CheckReport.DamagedPack(e.getKey().hex(), e.getValue(),
+                        new ArrayList<>(snapsOf.getOrDefault(e.getKey(), Set.of())), files));
+                errors.add("pack " + e.getKey().shortHex() + " is " + (e.getValue().startsWith("missing")
+                        ? "" : "damaged: ") + e.getValue() + "; affects "
+                        + files.size() + " file(s)" + (files.isEmpty() ? "" : ": "
+                        + String.join(", ", files.subList(0, Math.min(10, files.size())))
+                        + (files.size() > 10 ? ", …" : "")));
             }
         }
         return new CheckReport(snaps.size(), trees.size(), blobs.size(), packSizes.size(), packsRead, bytesRead,
