@@ -984,8 +984,13 @@ public final class Repository implements AutoCloseable {
                 backend.delete("snapshots/" + r[0].id());
                 changed.add("snapshot " + r[0].shortId() + " rewritten as " + id.substring(0, 8));
             }
+            // Damaged or missing blobs leave the index, so that a later backup of the same data stores
+            // it again instead of deduplicating against what is gone.
+            RepairReport ri = repairer.rebuildIndex(bad);
+            changed.addAll(ri.changed());
+            lost.addAll(ri.lost());
             synchronized (this) {
-                index = idx.merged();
+                index = loadIndex();
             }
             return new RepairReport(changed, lost);
         } catch (IOException e) {

@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
                 + "The repository comes from --repo or CAIRN_REPOSITORY; the password only from the environment: "
                 + "CAIRN_PASSWORD or CAIRN_PASSWORD_FILE.",
         subcommands = {QuickstartCommand.class, InitCommand.class, BackupCommand.class, SnapshotsCommand.class, RestoreCommand.class,
-                LsCommand.class, DumpCommand.class, DrillCommand.class, ExportTarCommand.class, ForgetCommand.class, KeyCommand.class,
+                LsCommand.class, DumpCommand.class, DrillCommand.class, CheckCommand.class, RepairCommand.class, ExportTarCommand.class, ForgetCommand.class, KeyCommand.class,
                 UnlockCommand.class, VersionCommand.class, HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {

@@ -197,6 +197,11 @@ public final class Checker {
             }
             for (Map.Entry<Id, String> e : problems.entrySet()) {
                 List<String> files = new ArrayList<>(filesOf.getOrDefault(e.getKey(), Set.of()));
+                if (files.isEmpty() && snapsOf.getOrDefault(e.getKey(), Set.of()).isEmpty()) {
+                    warnings.add("pack " + e.getKey().shortHex() + " is damaged (" + e.getValue() + ") but no snapshot"
+                            + " uses its data any more; prune removes it");
+                    continue;
+                }
                 damaged.add(new CheckReport.DamagedPack(e.getKey().hex(), e.getValue(),
                         new ArrayList<>(snapsOf.getOrDefault(e.getKey(), Set.of())), files));
                 errors.add("pack " + e.getKey().shortHex() + " is " + (e.getValue().startsWith("missing")

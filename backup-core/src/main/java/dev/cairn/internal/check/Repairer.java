@@ -38,6 +38,11 @@ public final class Repairer {
      * both, which readers merge).
      */
     public RepairReport rebuildIndex() throws IOException {
+        return rebuildIndex(Set.of());
+    }
+
+    /** As {@link #rebuildIndex()}, leaving out blobs known to be damaged so new backups store them again. */
+    public RepairReport rebuildIndex(Set<Id> exclude) throws IOException {
         List<String> changed = new ArrayList<>();
         List<String> lost = new ArrayList<>();
         List<BlobLocation> all = new ArrayList<>();
@@ -53,12 +58,17 @@ public final class Repairer {
                 if (size < PackFormat.TRAILER) {
                     throw new IntegrityException("pack is only " + size + " bytes");
                 }
-                all.addAll(dev.cairn.internal.util.Reread.verified(() -> {
+                List<BlobLocation> inPack = dev.cairn.internal.util.Reread.verified(() -> {
                     byte[] trailer = backend.get(o.name(), size - PackFormat.TRAILER, PackFormat.TRAILER);
                     int hl = PackFormat.headerLength(trailer, size, "pack " + pack.shortHex());
                     byte[] header = backend.get(o.name(), size - PackFormat.TRAILER - hl, hl);
                     return PackFormat.parseHeader(pack, header, size, crypto, "pack " + pack.shortHex());
-                }));
+                });
+                for (BlobLocation l : inPack) {
+                    if (!exclude.contains(l.id())) {
+                        all.add(l);
+                    }
+                }
                 packs++;
             } catch (IntegrityException e) {
                 lost.add("pack " + pack.shortHex() + " has an unreadable header, its blobs are not indexed: "
