@@ -68,10 +68,6 @@ public final class RetryingBackend implements Backend {
                 return call.run();
             } catch (IOException e) {
                 if (permanent(e)) {
-                    if (i > 0 && e instanceof FileAlreadyExistsException && what.startsWith("put")) {
-                        // An earlier attempt wrote it before failing to report success.
-                        return null;
-                    }
                     throw e;
                 }
                 last = e;
@@ -96,10 +92,27 @@ public final class RetryingBackend implements Backend {
 
     @Override
     public void put(String name, byte[] data, int off, int len) throws IOException {
+        boolean[] tried = {false};
         retry("put " + name, () -> {
-            inner.put(name, data, off, len);
+            boolean again = tried[0];
+            tried[0] = true;
+            try {
+                inner.put(name, data, off, len);
+            } catch (FileAlreadyExistsException e) {
+                // After a failed attempt the object may be ours (written, but the reply was lost):
+                // it counts as written only if it holds exactly these bytes.
+                if (again && sameContent(name, data, off, len)) {
+                    return null;
+                }
+                throw e;
+            }
             return null;
         });
+    }
+
+    private boolean sameContent(String name, byte[] data, int off, int len) throws IOException {
+        byte[] existing = inner.get(name);
+        return java.util.Arrays.equals(existing, 0, existing.length, data, off, off + len);
     }
 
     @Override

@@ -254,7 +254,17 @@ public final class BlobStore {
         }
         String pack = PackFormat.name(loc.pack());
         for (int attempt = 1; ; attempt++) {
-            byte[] enc = backend.get(pack, loc.offset(), loc.storedLength());
+            byte[] enc;
+            try {
+                enc = backend.get(pack, loc.offset(), loc.storedLength());
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new IntegrityException("Pack " + loc.pack().shortHex() + " holding blob " + loc.id().shortHex()
+                        + " is missing from the repository. Run `cairn check`; `cairn repair snapshots` drops the"
+                        + " files that need it.");
+            } catch (java.io.EOFException e) {
+                throw new IntegrityException("Pack " + loc.pack().shortHex() + " is shorter than the index says"
+                        + " (truncated). Run `cairn check --read-data`.");
+            }
             try {
                 return decode(crypto, loc, enc, 0, enc.length, pack);
             } catch (IntegrityException e) {
