@@ -28,7 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Future;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -51,7 +51,7 @@ public final class BackupRun implements SourceSession {
     private long files;
     private long dirs;
     private long bytesTotal;
-    private Id rootTree;
+    private CompletableFuture<Id> rootTree;
     private final Dir root;
 
     public BackupRun(BlobStore store, Backend backend, Crypto crypto, FastCdc cdc, Id parentRoot,
@@ -92,8 +92,9 @@ public final class BackupRun implements SourceSession {
         if (!root.closed) {
             root.close();
         }
+        Id tree = BlobStore.await(rootTree);
         store.flush();
-        return rootTree;
+        return tree;
     }
 
     public Map<String, String> facts() {
@@ -145,7 +146,9 @@ public final class BackupRun implements SourceSession {
     }
 
     /** A node whose content may still be in flight. */
-    private record Pending(EntryMetadata meta, List<Future<Id>> chunks, Node done) {
+    /** An entry whose content (chunks) or subtree may still be in flight. */
+    private record Pending(EntryMetadata meta, List<CompletableFuture<Id>> chunks, Node done,
+                           CompletableFuture<Id> subtree) {
     }
 
     private final class Dir implements DirectoryWriter {
@@ -197,7 +200,7 @@ public final class BackupRun implements SourceSession {
         @Override
         public void file(EntryMetadata m, InputStream content) throws IOException {
             admit(m);
-            List<Future<Id>> chunks = new ArrayList<>();
+            List<CompletableFuture<Id>> chunks = new ArrayList<>();
             long n;
             try {
                 n = chunker.chunk(content, (buf, off, len) -> {
@@ -219,7 +222,7 @@ public final class BackupRun implements SourceSession {
             bytesTotal += n;
             EntryMetadata sized = new EntryMetadata(m.name(), EntryType.FILE, m.mode(), m.uid(), m.gid(), m.user(),
                     m.group(), m.mtimeNs(), m.ctimeNs(), m.inode(), m.device(), m.links(), n, m.linkTarget(), m.xattrs());
-            entries.add(new Pending(sized, chunks, null));
+            entries.add(new Pending(sized, chunks, null, null));
             listener.entryDone(child(m.name()), n);
         }
 
@@ -238,7 +241,7 @@ public final class BackupRun implements SourceSession {
             admit(m);
             files++;
             bytesTotal += old.size();
-            entries.add(new Pending(m, null, node(m, old.content(), old.size(), null)));
+            entries.add(new Pending(m, null, node(m, old.content(), old.size(), null), null));
             listener.entryDone(child(m.name()), 0);
             return true;
         }
@@ -267,12 +270,12 @@ public final class BackupRun implements SourceSession {
                 throw new IllegalArgumentException("special() takes symlinks, fifos, devices and sockets: " + m.name());
             }
             admit(m);
-            entries.add(new Pending(m, null, node(m, List.of(), 0, null)));
+            entries.add(new Pending(m, null, node(m, List.of(), 0, null), null));
             listener.entryDone(child(m.name()), 0);
         }
 
-        void addSubtree(EntryMetadata m, Id tree) {
-            entries.add(new Pending(m, null, node(m, List.of(), 0, tree)));
+        void addSubtree(EntryMetadata m, CompletableFuture<Id> tree) {
+            entries.add(new Pending(m, null, null, tree));
         }
 
         @Override
@@ -284,25 +287,48 @@ public final class BackupRun implements SourceSession {
                 openChild.close();
             }
             closed = true;
-            List<Node> nodes = new ArrayList<>(entries.size());
-            for (Pending p : entries) {
-                if (p.done() != null) {
-                    nodes.add(p.done());
-                } else {
-                    List<Id> ids = new ArrayList<>(p.chunks().size());
-                    for (Future<Id> f : p.chunks()) {
-                        ids.add(BlobStore.await(f));
-                    }
-                    nodes.add(node(p.meta(), ids, p.meta().size(), null));
+            // The tree is encoded once every entry's blobs are stored, on a worker: the walk goes on
+            // meanwhile, so a directory boundary is not a pipeline stall.
+            List<Pending> mine = new ArrayList<>(entries);
+            entries.clear();
+            List<CompletableFuture<Id>> deps = new ArrayList<>();
+            for (Pending p : mine) {
+                if (p.chunks() != null) {
+                    deps.addAll(p.chunks());
+                }
+                if (p.subtree() != null) {
+                    deps.add(p.subtree());
                 }
             }
-            entries.clear();
-            Id tree = store.putTree(TreeCodec.encode(nodes));
+            CompletableFuture<Id> tree = CompletableFuture.allOf(deps.toArray(CompletableFuture[]::new))
+                    .thenApplyAsync(v -> encode(mine), store.executor());
             if (parent == null) {
                 rootTree = tree;
             } else {
                 dirs++;
                 parent.addSubtree(meta, tree);
+            }
+        }
+
+        private Id encode(List<Pending> mine) {
+            List<Node> nodes = new ArrayList<>(mine.size());
+            for (Pending p : mine) {
+                if (p.done() != null) {
+                    nodes.add(p.done());
+                } else if (p.subtree() != null) {
+                    nodes.add(node(p.meta(), List.of(), 0, p.subtree().join()));
+                } else {
+                    List<Id> ids = new ArrayList<>(p.chunks().size());
+                    for (CompletableFuture<Id> f : p.chunks()) {
+                        ids.add(f.join());
+                    }
+                    nodes.add(node(p.meta(), ids, p.meta().size(), null));
+                }
+            }
+            try {
+                return store.putTree(TreeCodec.encode(nodes));
+            } catch (IOException e) {
+                throw new java.util.concurrent.CompletionException(e);
             }
         }
     }

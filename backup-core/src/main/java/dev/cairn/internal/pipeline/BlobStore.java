@@ -22,6 +22,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -89,21 +91,28 @@ public final class BlobStore {
      * Queues a data chunk; the returned future yields its id once the blob is stored or found.
      * Takes ownership of {@code chunk}. Blocks while the in-flight budget is spent.
      */
-    public Future<Id> submitData(byte[] chunk) throws InterruptedException {
+    public CompletableFuture<Id> submitData(byte[] chunk) throws InterruptedException {
         int cost = Math.min(chunk.length, budgetBytes);
         budget.acquire(cost);
         try {
-            return workers.submit(() -> {
+            return CompletableFuture.supplyAsync(() -> {
                 try {
                     return store(chunk, 0, chunk.length, BlobLocation.DATA);
+                } catch (IOException e) {
+                    throw new CompletionException(e);
                 } finally {
                     budget.release(cost);
                 }
-            });
+            }, workers);
         } catch (RuntimeException e) {
             budget.release(cost);
             throw e;
         }
+    }
+
+    /** The worker pool, for continuations (trees complete when their entries' blobs are stored). */
+    public java.util.concurrent.Executor executor() {
+        return workers;
     }
 
     /** Stores a tree blob synchronously; returns its id. */
@@ -223,7 +232,7 @@ public final class BlobStore {
     }
 
     /** Waits for a queued blob, unwrapping worker failures. */
-    public static Id await(Future<Id> f) throws IOException {
+    public static <T> T await(Future<T> f) throws IOException {
         try {
             return f.get();
         } catch (InterruptedException e) {
@@ -231,6 +240,9 @@ public final class BlobStore {
             throw new BackupException(ErrorCode.CANCELLED, "Interrupted while storing data.", e);
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
+            while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
+                c = c.getCause();
+            }
             if (c instanceof IOException io) {
                 throw io;
             }
