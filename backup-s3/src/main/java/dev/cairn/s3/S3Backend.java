@@ -5,7 +5,6 @@ import dev.cairn.backend.ObjectInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.ResponseBytes;
-import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
@@ -333,6 +332,14 @@ public final class S3Backend implements Backend {
         public Builder clock(Clock c) {
             this.clock = Objects.requireNonNull(c, "clock");
             return this;
+        }
+
+        String bucketName() {
+            return bucket;
+        }
+
+        String prefixValue() {
+            return prefix;
         }
 
         /** Keys per ListObjectsV2 page (tests force pagination with small pages). */
@@ -674,87 +681,7 @@ public final class S3Backend implements Backend {
      */
     @Override
     public InputStream open(String name) throws IOException {
-        String key = key(name);
-        ResponseInputStream<GetObjectResponse> first = call(() -> s3.getObject(GetObjectRequest.builder()
-                .bucket(bucket).key(key).build()), "read", key, name);
-        return new ResumingStream(name, key, first);
-    }
-
-    private final class ResumingStream extends InputStream {
-        private final String name;
-        private final String key;
-        private final String etag;
-        private final long size;
-        private InputStream in;
-        private long pos;
-        private int resumes;
-
-        ResumingStream(String name, String key, ResponseInputStream<GetObjectResponse> first) {
-            this.name = name;
-            this.key = key;
-            this.in = first;
-            this.etag = first.response().eTag();
-            this.size = first.response().contentLength() == null ? -1 : first.response().contentLength();
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            while (true) {
-                try {
-                    int n = in.read(b, off, len);
-                    if (n > 0) {
-                        pos += n;
-                    } else if (n < 0 && size >= 0 && pos < size) {
-                        throw new EOFException("stream of " + key + " ended at " + pos + " of " + size + " bytes");
-                    }
-                    return n;
-                } catch (IOException | SdkException e) {
-                    if (e instanceof InterruptedIOException || Thread.currentThread().isInterrupted()
-                            || resumes++ >= 5 || size < 0) {
-                        throw e instanceof IOException io ? io
-                                : S3Errors.map((SdkException) e, "read", bucket, key, name);
-                    }
-                    LOG.debug("Resuming {} at byte {} after: {}", key, pos, e.toString());
-                    closeQuietly(in);
-                    backoff(resumes);
-                    if (pos >= size) {
-                        return -1;
-                    }
-                    GetObjectRequest.Builder req = GetObjectRequest.builder().bucket(bucket).key(key)
-                            .range("bytes=" + pos + "-");
-                    if (etag != null) {
-                        req.ifMatch(etag);
-                    }
-                    in = call(() -> s3.getObject(req.build()), "resumed read", key, name);
-                }
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (in instanceof ResponseInputStream<?> r && size >= 0 && pos < size) {
-                r.abort(); // do not drain the rest of a large body just to reuse the connection
-            }
-            in.close();
-        }
-    }
-
-    private static void closeQuietly(InputStream in) {
-        try {
-            if (in instanceof ResponseInputStream<?> r) {
-                r.abort();
-            }
-            in.close();
-        } catch (IOException | RuntimeException ignored) {
-            // the connection is gone already
-        }
+        return S3ObjectStream.open(s3, bucket, key(name), name, null);
     }
 
     @Override
