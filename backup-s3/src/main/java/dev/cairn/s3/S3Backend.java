@@ -342,6 +342,12 @@ public final class S3Backend implements Backend {
             return prefix;
         }
 
+        /** How long a pooled connection may idle (tests force a new connection per request). */
+        Builder connectionMaxIdle(Duration d) {
+            conn.connectionMaxIdle(d);
+            return this;
+        }
+
         /** Keys per ListObjectsV2 page (tests force pagination with small pages). */
         Builder listPageSize(int n) {
             if (n < 1 || n > 1000) {

@@ -44,6 +44,7 @@ final class S3Connection {
     private int maxAttempts = 10;
     private Duration socketTimeout = Duration.ofSeconds(60);
     private Duration connectTimeout = Duration.ofSeconds(10);
+    private Duration maxIdle = Duration.ofSeconds(60);
     private Map<String, String> env = System.getenv();
 
     S3Connection copy() {
@@ -55,6 +56,7 @@ final class S3Connection {
         c.maxAttempts = maxAttempts;
         c.socketTimeout = socketTimeout;
         c.connectTimeout = connectTimeout;
+        c.maxIdle = maxIdle;
         c.env = env;
         return c;
     }
@@ -103,6 +105,11 @@ final class S3Connection {
             throw new IllegalArgumentException("socketTimeout must be positive: " + d);
         }
         this.socketTimeout = d;
+    }
+
+    /** How long a pooled connection may idle before it is closed (tests force fresh connections). */
+    void connectionMaxIdle(Duration d) {
+        this.maxIdle = Objects.requireNonNull(d, "connectionMaxIdle");
     }
 
     void environment(Map<String, String> e) {
@@ -195,6 +202,7 @@ final class S3Connection {
                         .socketTimeout(socketTimeout)
                         .connectionTimeout(connectTimeout)
                         .connectionAcquisitionTimeout(Duration.ofMinutes(2))
+                        .connectionMaxIdleTime(maxIdle)
                         .tcpKeepAlive(true))
                 .overrideConfiguration(o -> {
                     o.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
