@@ -8,6 +8,7 @@ import dev.cairn.Repository;
 import dev.cairn.RestoreResult;
 import dev.cairn.snapshot.Snapshot;
 import dev.cairn.snapshot.SnapshotEntry;
+import dev.cairn.verify.DrillReport;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -18,8 +19,11 @@ import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.Delete;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
@@ -31,6 +35,12 @@ import java.io.InterruptedIOException;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.net.URI;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.concurrent.ConcurrentHashMap;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -194,12 +204,16 @@ public final class S3BucketRestore {
      * @throws ConfigurationException if the snapshot has not exactly one top-level directory
      */
     public RestoreResult restore(Repository repo, Snapshot snapshot) {
+        return restore(repo, snapshot, topDirectory(repo, snapshot));
+    }
+
+    private String topDirectory(Repository repo, Snapshot snapshot) {
         List<SnapshotEntry> top = repo.list(snapshot, "", false);
         if (top.size() != 1 || !top.get(0).type().equals("dir")) {
             throw new ConfigurationException("Snapshot " + snapshot.shortId() + " has " + top.size() + " top-level "
                     + "entries; name the directory to restore into " + location() + " with restore(repo, snapshot, path).");
         }
-        return restore(repo, snapshot, top.get(0).path());
+        return top.get(0).path();
     }
 
     /**
@@ -210,12 +224,137 @@ public final class S3BucketRestore {
      *                         {@link BackendException} when S3 fails
      */
     public RestoreResult restore(Repository repo, Snapshot snapshot, String path) {
+        return run(repo, snapshot, path, prefix, overwrite, new ConcurrentHashMap<>());
+    }
+
+    /**
+     * A restore drill: restores the snapshot's top directory into a scratch prefix
+     * ({@code prefix + "cairn-drill-<random>/"}, which must be new), reads every restored object
+     * back and compares its SHA-256 with the content read from the snapshot, deletes the scratch
+     * prefix, and records the report in the repository ({@link Repository#recordDrill}). A failed
+     * restore or comparison makes a failed report, not an exception.
+     *
+     * @return the recorded report, with its id
+     */
+    public DrillReport drill(Repository repo, Snapshot snapshot) {
+        Objects.requireNonNull(repo, "repo");
+        Objects.requireNonNull(snapshot, "snapshot");
+        byte[] r = new byte[6];
+        new SecureRandom().nextBytes(r);
+        String scratch = prefix + "cairn-drill-" + HexFormat.of().formatHex(r) + "/";
+        String target = "s3://" + bucket + "/" + scratch.substring(0, scratch.length() - 1);
+        Instant started = Instant.now();
+        List<String> checks = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        Map<String, byte[]> digests = new ConcurrentHashMap<>();
+        Duration restoreTime = Duration.ZERO;
+        try (S3Client s3 = conn.client()) {
+            try {
+                RestoreResult rr = run(repo, snapshot, topDirectory(repo, snapshot), scratch, false, digests);
+                restoreTime = rr.duration();
+                checks.add("restored " + rr.files() + " objects (" + rr.bytes() + " bytes) into " + target + " in "
+                        + rr.duration().toMillis() + " ms");
+                int bad = 0;
+                for (Map.Entry<String, byte[]> e : new TreeMap<>(digests).entrySet()) {
+                    String problem = compare(s3, e.getKey(), e.getValue());
+                    if (problem != null && bad++ < 20) {
+                        failures.add(problem);
+                    }
+                }
+                if (bad == 0) {
+                    checks.add("read back " + digests.size() + " objects: every SHA-256 equals the snapshot's content");
+                } else if (bad > 20) {
+                    failures.add((bad - 20) + " more objects differ");
+                }
+            } catch (BackupException e) {
+                failures.add("restore failed: " + e.getMessage());
+            } finally {
+                try {
+                    int n = deletePrefix(s3, scratch);
+                    checks.add("deleted the scratch prefix (" + n + " objects)");
+                } catch (IOException e) {
+                    failures.add("the scratch prefix " + target + " was not deleted: " + e.getMessage());
+                }
+            }
+        }
+        DrillReport report = new DrillReport("", snapshot.id(), snapshot.sourceKind(), target, hostName(), started,
+                failures.isEmpty(), restoreTime, Duration.between(snapshot.time(), started), checks, failures);
+        return repo.recordDrill(report);
+    }
+
+    private String compare(S3Client s3, String key, byte[] expected) {
+        MessageDigest d = sha256();
+        try (S3ObjectStream in = S3ObjectStream.open(s3, bucket, key, key, null)) {
+            byte[] buf = new byte[64 * 1024];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                d.update(buf, 0, n);
+            }
+        } catch (IOException e) {
+            return key + ": cannot read it back: " + e.getMessage();
+        }
+        return MessageDigest.isEqual(d.digest(), expected) ? null
+                : key + ": content differs from the snapshot (SHA-256 mismatch)";
+    }
+
+    private int deletePrefix(S3Client s3, String p) throws IOException {
+        int deleted = 0;
+        try {
+            List<ObjectIdentifier> batch = new ArrayList<>();
+            for (S3Object o : s3.listObjectsV2Paginator(ListObjectsV2Request.builder().bucket(bucket).prefix(p)
+                    .build()).contents()) {
+                batch.add(ObjectIdentifier.builder().key(o.key()).build());
+                if (batch.size() == 1000) {
+                    deleted += deleteBatch(s3, batch);
+                }
+            }
+            deleted += deleteBatch(s3, batch);
+        } catch (SdkException e) {
+            throw S3Errors.map(e, "deletion of the scratch prefix", bucket, p, p);
+        }
+        return deleted;
+    }
+
+    private int deleteBatch(S3Client s3, List<ObjectIdentifier> batch) throws IOException {
+        if (batch.isEmpty()) {
+            return 0;
+        }
+        int n = batch.size();
+        List<ObjectIdentifier> copy = List.copyOf(batch);
+        batch.clear();
+        DeleteObjectsResponse r = s3.deleteObjects(b -> b.bucket(bucket).delete(Delete.builder().objects(copy)
+                .quiet(true).build()));
+        if (r.hasErrors() && !r.errors().isEmpty()) {
+            throw new IOException(r.errors().size() + " objects could not be deleted, e.g. " + r.errors().get(0).key()
+                    + " (" + r.errors().get(0).code() + ")");
+        }
+        return n;
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private RestoreResult run(Repository repo, Snapshot snapshot, String path, String targetPrefix,
+                              boolean replace, Map<String, byte[]> digests) {
         Objects.requireNonNull(repo, "repo");
         Objects.requireNonNull(snapshot, "snapshot");
         String base = path == null ? "" : path.replaceAll("^/+|/+$", "");
         long t0 = System.nanoTime();
         List<String> warnings = new ArrayList<>();
-        Map<String, String> keys = plan(repo.list(snapshot, base, true), base, warnings);
+        Map<String, String> keys = plan(repo.list(snapshot, base, true), base, targetPrefix, warnings);
         AtomicInteger n = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(conn.maxConcurrency(), r -> {
             Thread t = new Thread(r, "cairn-s3-put-" + n.incrementAndGet());
@@ -224,22 +363,23 @@ public final class S3BucketRestore {
         });
         try (S3Client s3 = conn.client()) {
             ensureBucket(s3);
-            if (!overwrite) {
-                refuseExisting(s3, keys.values());
+            if (!replace) {
+                refuseExisting(s3, targetPrefix, keys.values());
             }
-            Upload u = new Upload(s3, pool, keys);
+            Upload u = new Upload(s3, pool, keys, replace, digests);
             u.run(repo, snapshot);
             return new RestoreResult(u.files, 0, u.bytes, Duration.ofNanos(System.nanoTime() - t0), warnings);
         } catch (IOException e) {
-            throw new BackendException("Restore of snapshot " + snapshot.shortId() + " into " + location() + " at "
-                    + conn.describeEndpoint() + " failed: " + e.getMessage(), true, e);
+            throw new BackendException("Restore of snapshot " + snapshot.shortId() + " into s3://" + bucket + "/"
+                    + targetPrefix + " at " + conn.describeEndpoint() + " failed: " + e.getMessage(), true, e);
         } finally {
             pool.shutdownNow();
         }
     }
 
     /** Snapshot path → key, for every file below {@code base}. */
-    private Map<String, String> plan(List<SnapshotEntry> entries, String base, List<String> warnings) {
+    private static Map<String, String> plan(List<SnapshotEntry> entries, String base, String prefix,
+                                            List<String> warnings) {
         Map<String, String> keys = new LinkedHashMap<>();
         for (SnapshotEntry e : entries) {
             String rel;
@@ -283,7 +423,7 @@ public final class S3BucketRestore {
         }
     }
 
-    private void refuseExisting(S3Client s3, java.util.Collection<String> planned) throws IOException {
+    private void refuseExisting(S3Client s3, String prefix, java.util.Collection<String> planned) throws IOException {
         Set<String> wanted = new HashSet<>(planned);
         List<String> existing = new ArrayList<>();
         int count = 0;
@@ -301,7 +441,8 @@ public final class S3BucketRestore {
             throw S3Errors.map(e, "listing", bucket, prefix, prefix);
         }
         if (count > 0) {
-            throw new ConfigurationException("Refusing to restore into " + location() + ": " + count + " of the "
+            throw new ConfigurationException("Refusing to restore into s3://" + bucket + "/" + prefix + ": " + count
+                    + " of the "
                     + planned.size() + " keys exist already (" + String.join(", ", existing) + (count > 5 ? ", …" : "")
                     + "). Restore into another prefix, or pass overwrite(true) to replace them.");
         }
@@ -315,13 +456,18 @@ public final class S3BucketRestore {
         private final Semaphore inFlight = new Semaphore((int) (IN_FLIGHT / 1024));
         private final List<Future<?>> pending = new ArrayList<>();
         private final Map<String, String> linkTargets = new HashMap<>();
+        private final boolean replace;
+        private final Map<String, byte[]> digests;
         long files;
         long bytes;
 
-        Upload(S3Client s3, ExecutorService pool, Map<String, String> keys) {
+        Upload(S3Client s3, ExecutorService pool, Map<String, String> keys, boolean replace,
+               Map<String, byte[]> digests) {
             this.s3 = s3;
             this.pool = pool;
             this.keys = keys;
+            this.replace = replace;
+            this.digests = digests;
         }
 
         void run(Repository repo, Snapshot snapshot) throws IOException {
@@ -370,7 +516,11 @@ public final class S3BucketRestore {
                     await(f);
                 }
                 for (Map.Entry<String, String> l : hardLinks.entrySet()) {
-                    copy(linkTargets.get(l.getValue().replaceAll("/+$", "")), l.getKey());
+                    String from = linkTargets.get(l.getValue().replaceAll("/+$", ""));
+                    copy(from, l.getKey());
+                    if (from != null && digests.containsKey(from)) {
+                        digests.put(l.getKey(), digests.get(from));
+                    }
                     files++;
                 }
             } catch (IOException | RuntimeException ex) {
@@ -401,6 +551,7 @@ public final class S3BucketRestore {
                 if (body.length != size) {
                     throw new IOException("the snapshot's stream ended early for " + key);
                 }
+                digests.put(key, sha256().digest(body));
                 int permits = Math.max(1, body.length / 1024);
                 acquire(permits);
                 pending.add(pool.submit(() -> {
@@ -423,7 +574,7 @@ public final class S3BucketRestore {
             applyMetadata(xattrs, req::contentType, req::cacheControl, req::contentEncoding, req::contentDisposition,
                     req::contentLanguage);
             req.metadata(userMetadata(xattrs));
-            if (!overwrite) {
+            if (!replace) {
                 req.ifNoneMatch("*");
             }
             try {
@@ -448,6 +599,7 @@ public final class S3BucketRestore {
             boolean done = false;
             try {
                 List<Future<CompletedPart>> parts = new ArrayList<>();
+                MessageDigest whole = sha256();
                 long left = size;
                 for (int pn = 1; left > 0; pn++) {
                     int len = (int) Math.min(PART, left);
@@ -455,6 +607,7 @@ public final class S3BucketRestore {
                     if (part.length != len) {
                         throw new IOException("the snapshot's stream ended early for " + key);
                     }
+                    whole.update(part);
                     left -= len;
                     int number = pn;
                     int permits = Math.max(1, len / 1024);
@@ -481,10 +634,11 @@ public final class S3BucketRestore {
                 }
                 CompleteMultipartUploadRequest.Builder complete = CompleteMultipartUploadRequest.builder()
                         .bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(completed));
-                if (!overwrite) {
+                if (!replace) {
                     complete.ifNoneMatch("*");
                 }
                 s3.completeMultipartUpload(complete.build());
+                digests.put(key, whole.digest());
                 done = true;
             } catch (SdkException e) {
                 throw S3Errors.map(e, "completion of the multipart upload", bucket, key, key);

@@ -2,7 +2,6 @@ package dev.cairn.s3;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
@@ -187,8 +186,8 @@ final class S3Connection {
     S3Client client(ExecutionInterceptor... interceptors) {
         URI ep = effectiveEndpoint();
         String r = explicitRegion();
+        // No credentialsProvider: the client then uses the SDK's default chain and owns (and closes) it.
         S3ClientBuilder b = S3Client.builder()
-                .credentialsProvider(DefaultCredentialsProvider.builder().build())
                 .region(Region.of(r != null ? r : DEFAULT_REGION))
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)

@@ -7,6 +7,7 @@ import dev.cairn.RestoreResult;
 import dev.cairn.snapshot.Snapshot;
 import dev.cairn.snapshot.SnapshotEntry;
 import dev.cairn.testing.TestRepos;
+import dev.cairn.verify.DrillReport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -148,6 +149,23 @@ class S3BucketRoundTripTest {
 
             b.overwrite(true).build().restore(repo, s);
             assertThat(contents(target, "t/")).isEqualTo(contents(source, "site/css/"));
+        }
+    }
+
+    @Test
+    void drill_restoresIntoScratchPrefix_comparesDigests_cleansUp_andIsRecorded() {
+        try (Repository repo = TestRepos.fast(tmp.resolve("repo")).init()) {
+            Snapshot s = repo.backup(sourceOf("site").build()).run().snapshot();
+            String scratch = S3ProxyServer.newBucket("bucketdrill");
+            put(scratch, "keep/me", new byte[]{1}, "text/plain", Map.of());
+            DrillReport d = S3BucketRestore.builder().endpoint(S3ProxyServer.endpoint()).bucket(scratch)
+                    .prefix("drills").build().drill(repo, s);
+            assertThat(d.failures()).isEmpty();
+            assertThat(d.passed()).isTrue();
+            assertThat(d.target()).startsWith("s3://" + scratch + "/drills/cairn-drill-");
+            assertThat(String.join("\n", d.checks())).contains("read back 7 objects").contains("deleted the scratch");
+            assertThat(contents(scratch, "")).containsOnlyKeys("keep/me");
+            assertThat(repo.drills()).extracting(DrillReport::id).containsExactly(d.id());
         }
     }
 
