@@ -170,6 +170,27 @@ class S3BucketRoundTripTest {
     }
 
     @Test
+    void manyObjects_acrossDirectoriesAndPrefetchBatches_roundTrip() {
+        Random r = new Random(5);
+        for (int i = 0; i < 300; i++) {
+            String key = "many/d" + (i % 7) + "/" + (i % 3 == 0 ? "sub" + (i % 5) + "/" : "") + "o" + i;
+            put(key, random(r.nextInt(40_000), i), "application/x-" + (i % 4), i % 10 == 0 ? Map.of("i", "" + i)
+                    : Map.of());
+        }
+        try (Repository repo = TestRepos.fast(tmp.resolve("repo")).init()) {
+            BackupResult b = repo.backup(sourceOf("many").prefetchBytes(1024 * 1024).build()).run();
+            assertThat(b.partial()).as("warnings %s", b.warnings()).isFalse();
+            assertThat(b.snapshot().facts()).containsEntry("s3.objects", "300");
+            String target = S3ProxyServer.newBucket("bucketmany");
+            S3BucketRestore.builder().endpoint(S3ProxyServer.endpoint()).bucket(target).prefix("m").build()
+                    .restore(repo, b.snapshot());
+            assertThat(contents(target, "m/")).isEqualTo(contents(source, "many/"));
+            BackupResult again = repo.backup(sourceOf("many").prefetchBytes(1024 * 1024).build()).run();
+            assertThat(again.snapshot().facts()).containsEntry("s3.objectsDownloaded", "0");
+        }
+    }
+
+    @Test
     void folderMarkers_areSkipped_directoriesSynthesized() {
         // Keys that cannot be paths (empty, "." or ".." parts; an object "f" beside objects under "f/") are
         // reported and skipped too, but S3Proxy's file-backed store and this HTTP stack cannot create them.
