@@ -73,6 +73,9 @@ class S3RepositoryRoundTripTest {
             repo.restore(s).to(target);
             assertThat(TreeCompare.describe(target.resolve("src"), true)).isEqualTo(TreeCompare.describe(src, true));
             assertThat(repo.snapshots()).hasSize(2);
+            var check = repo.check().readData(true).run();
+            assertThat(check.ok()).as("%s", check).isTrue();
+            assertThat(check.packsRead()).isPositive();
         }
     }
 
