@@ -209,4 +209,22 @@ class S3BucketRoundTripTest {
                     Map.entry("odd/sub", "dir"), Map.entry("odd/sub/inner.txt", "file"));
         }
     }
+
+    @Test
+    void byUri_throughTheAdapterSpis_backupRestoreAndDrill() {
+        String q = "?endpoint=" + S3ProxyServer.endpoint() + "&region=us-east-1";
+        try (Repository repo = TestRepos.fast(tmp.resolve("repo")).init()) {
+            Snapshot s = repo.backup(dev.cairn.Adapters.source("s3://" + source + "/site" + q, Map.of())).run()
+                    .snapshot();
+            assertThat(s.summary().files()).isEqualTo(7);
+            String target = S3ProxyServer.newBucket("bycopy");
+            var t = dev.cairn.Adapters.restoreTarget("s3://" + target + "/copy" + q, Map.of());
+            assertThat(t.restore(repo, s, List.of(), false).files()).isEqualTo(7);
+            assertThat(contents(target, "copy/")).isEqualTo(contents(source, "site/"));
+            assertThatThrownBy(() -> t.restore(repo, s, List.of(), false)).hasMessageContaining("exist");
+            var report = dev.cairn.Adapters.drill("s3", "s3://" + target + "/" + q, Map.of()).run(repo, s);
+            assertThat(report.passed()).as("%s", report).isTrue();
+            assertThat(contents(target, "cairn-drill")).isEmpty();
+        }
+    }
 }
