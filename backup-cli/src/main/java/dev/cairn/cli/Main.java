@@ -31,6 +31,11 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // Heap buffers larger than this go through a temporary direct buffer that the JDK would
+        // otherwise keep per thread: 40 MiB of native memory measured on a backup of /usr/share.
+        if (System.getProperty("jdk.nio.maxCachedBufferSize") == null) {
+            System.setProperty("jdk.nio.maxCachedBufferSize", "262144");
+        }
         // A buffered stdout: dump and export-tar write megabytes through it.
         PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16),
                 false, Charset.defaultCharset());

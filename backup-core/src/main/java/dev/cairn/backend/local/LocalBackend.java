@@ -27,6 +27,7 @@ import java.util.UUID;
  */
 public final class LocalBackend implements Backend {
     private static final String TMP_SUFFIX = ".cairn-tmp";
+    private static final int IO_SLICE = 1 << 20;
     private final Path root;
 
     public LocalBackend(Path root) {
@@ -61,9 +62,14 @@ public final class LocalBackend implements Backend {
         Path tmp = dir.resolve("." + target.getFileName() + "." + UUID.randomUUID() + TMP_SUFFIX);
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer bb = ByteBuffer.wrap(data, off, len);
-                while (bb.hasRemaining()) {
-                    ch.write(bb);
+                // At most 1 MiB per write: the JDK copies a heap buffer through a temporary direct
+                // buffer of the write's size and caches it per thread (16 MiB packs would pin 16 MiB
+                // of native memory per writer thread).
+                for (int pos = off, end = off + len; pos < end; ) {
+                    ByteBuffer bb = ByteBuffer.wrap(data, pos, Math.min(IO_SLICE, end - pos));
+                    while (bb.hasRemaining()) {
+                        pos += ch.write(bb);
+                    }
                 }
                 ch.force(true);
             }
@@ -103,14 +109,15 @@ public final class LocalBackend implements Backend {
                         + " (" + ch.size() + " bytes)");
             }
             byte[] out = new byte[length];
-            ByteBuffer bb = ByteBuffer.wrap(out);
             long pos = offset;
-            while (bb.hasRemaining()) {
+            for (int at = 0; at < length; ) {
+                ByteBuffer bb = ByteBuffer.wrap(out, at, Math.min(IO_SLICE, length - at));
                 int n = ch.read(bb, pos);
                 if (n < 0) {
                     throw new java.io.EOFException(name);
                 }
                 pos += n;
+                at += n;
             }
             return out;
         }

@@ -44,7 +44,8 @@ public final class ChunkReader {
                     }
                     continue;
                 }
-                int n = in.read(buf, end, buf.length - end);
+                // At most 1 MiB per read: larger reads pin a direct buffer of that size per thread.
+                int n = in.read(buf, end, Math.min(1 << 20, buf.length - end));
                 if (n < 0) {
                     eof = true;
                 } else {

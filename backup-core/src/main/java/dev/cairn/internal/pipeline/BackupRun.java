@@ -46,7 +46,6 @@ public final class BackupRun implements SourceSession {
     private final Map<String, String> facts = new LinkedHashMap<>();
     private final List<String> errors = Collections.synchronizedList(new ArrayList<>());
     private final Id parentRoot;
-    private final Map<Id, List<Node>> parentTrees = new HashMap<>();
     private final AtomicLong bytesRead = new AtomicLong();
     private long files;
     private long dirs;
@@ -121,18 +120,17 @@ public final class BackupRun implements SourceSession {
         return bytesTotal;
     }
 
+    /** The parent snapshot's tree; read once per directory (no cache: memory stays flat on huge trees). */
     private List<Node> parentTree(Id id) {
         if (id == null) {
             return List.of();
         }
-        return parentTrees.computeIfAbsent(id, k -> {
-            try {
-                return TreeCodec.decode(BlobStore.read(backend, crypto, store.index(), k), "tree " + k.shortHex());
-            } catch (IOException | RuntimeException e) {
-                // A damaged parent only costs re-reading: fall back to reading every file.
-                return List.of();
-            }
-        });
+        try {
+            return TreeCodec.decode(BlobStore.read(backend, crypto, store.index(), id), "tree " + id.shortHex());
+        } catch (IOException | RuntimeException e) {
+            // A damaged parent only costs re-reading: fall back to reading every file.
+            return List.of();
+        }
     }
 
     private static Node node(EntryMetadata m, List<Id> content, long size, Id subtree) {

@@ -49,6 +49,8 @@ public final class BlobStore {
     private final List<BlobLocation> written = new ArrayList<>();
     private final ThreadLocal<ZstdCompressCtx> zstd;
     private final long indexEveryNanos;
+    /** One reusable compression buffer per worker: no multi-MiB allocation per chunk. */
+    private final ThreadLocal<byte[][]> compressBuffers = ThreadLocal.withInitial(() -> new byte[1][]);
     private volatile long lastIndexWrite = System.nanoTime();
 
     final AtomicLong dataBlobsAdded = new AtomicLong();
@@ -130,7 +132,7 @@ public final class BlobStore {
         int pOff = off;
         int pLen = len;
         if ("zstd".equals(config.compression()) && len > 64) {
-            byte[] dst = new byte[(int) Zstd.compressBound(len)];
+            byte[] dst = compressBuffer(len);
             long n = zstd.get().compressByteArray(dst, 0, dst.length, plain, off, len);
             if (n < len - len / 64) {
                 payload = dst;
@@ -143,14 +145,15 @@ public final class BlobStore {
         PackFormat.Builder full = null;
         synchronized (packLocks[type]) {
             PackFormat.Builder b = packs[type];
+            if (b != null && b.count() > 0 && b.size() + (long) enc.length > config.packSize()) {
+                full = b; // this blob would overflow the pack: close it first, so packs stay within packSize
+                b = null;
+            }
             if (b == null) {
-                b = packs[type] = new PackFormat.Builder(type == BlobLocation.DATA ? config.packSize() + (1 << 20) : 1 << 20);
+                b = packs[type] = new PackFormat.Builder(type == BlobLocation.DATA
+                        ? Math.max(config.packSize(), enc.length) + (64 << 10) : 1 << 20);
             }
             b.add(id, type, compression, enc, len);
-            if (b.size() >= config.packSize()) {
-                full = b;
-                packs[type] = null;
-            }
         }
         (type == BlobLocation.DATA ? dataBlobsAdded : treeBlobsAdded).incrementAndGet();
         bytesAdded.addAndGet(len);
@@ -161,18 +164,27 @@ public final class BlobStore {
         return id;
     }
 
+    private byte[] compressBuffer(int len) {
+        byte[][] holder = compressBuffers.get();
+        int need = (int) Zstd.compressBound(len);
+        if (holder[0] == null || holder[0].length < need) {
+            holder[0] = new byte[Math.max(need, (int) Zstd.compressBound(1 << 20))];
+        }
+        return holder[0];
+    }
+
     private void upload(PackFormat.Builder b) throws IOException {
         PackFormat.Finished f = b.finish(crypto);
         String name = PackFormat.name(f.id());
         try {
-            backend.put(name, f.bytes(), 0, f.bytes().length);
+            backend.put(name, f.bytes(), 0, f.length());
         } catch (java.nio.file.FileAlreadyExistsException e) {
             // Same bytes, same name: an identical pack is already stored.
         } catch (IOException e) {
             throw new BackendException("Cannot write pack " + name + " to " + backend.location() + ": " + e.getMessage()
                     + ". Nothing is lost; run the backup again when the storage is writable.", true, e);
         }
-        bytesStored.addAndGet(PackFormat.TRAILER + (f.bytes().length - b.size()));
+        bytesStored.addAndGet(PackFormat.TRAILER + (f.length() - b.size()));
         synchronized (written) {
             written.addAll(f.entries());
         }

@@ -269,10 +269,15 @@ public final class Restorer {
     }
 
     private static void write(FileChannel ch, byte[] b, int off, int len, long at) throws IOException {
-        ByteBuffer bb = ByteBuffer.wrap(b, off, len);
         long p = at;
-        while (bb.hasRemaining()) {
-            p += ch.write(bb, p);
+        // 1 MiB slices: the JDK's per-thread temporary direct buffer stays small (see LocalBackend).
+        for (int pos = off, end = off + len; pos < end; ) {
+            ByteBuffer bb = ByteBuffer.wrap(b, pos, Math.min(1 << 20, end - pos));
+            while (bb.hasRemaining()) {
+                int n = ch.write(bb, p);
+                p += n;
+                pos += n;
+            }
         }
     }
 

@@ -74,18 +74,21 @@ public final class PackFormat {
             }
             byte[] header = crypto.encrypt(h.toByteArray(), HEADER_AD);
             body.raw(header).u32(header.length).raw(MAGIC);
-            byte[] bytes = body.toByteArray();
-            Id packId = sha256(bytes, 0, bytes.length);
+            // No copy of the (16 MiB) pack: the builder's array is handed over with its length.
+            byte[] bytes = body.array();
+            int length = body.length();
+            Id packId = sha256(bytes, 0, length);
             List<BlobLocation> located = new ArrayList<>(entries.size());
             for (BlobLocation e : entries) {
                 located.add(new BlobLocation(e.id(), packId, e.offset(), e.storedLength(), e.plainLength(), e.type(),
                         e.compression()));
             }
-            return new Finished(packId, bytes, located);
+            return new Finished(packId, bytes, length, located);
         }
     }
 
-    public record Finished(Id id, byte[] bytes, List<BlobLocation> entries) {
+    /** A finished pack: {@code bytes[0, length)}; the builder must not be used afterwards. */
+    public record Finished(Id id, byte[] bytes, int length, List<BlobLocation> entries) {
     }
 
     /** Reads the trailer of a pack: the header length (bounds-checked against the pack size). */

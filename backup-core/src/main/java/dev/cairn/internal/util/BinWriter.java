@@ -14,7 +14,10 @@ public final class BinWriter {
 
     private void ensure(int more) {
         if (len + more > buf.length) {
-            long want = Math.max((long) buf.length * 2, (long) len + more);
+            // Double small buffers; grow large ones (packs) by an eighth, so a pack's header does not
+            // double a 16 MiB buffer.
+            long grown = buf.length < (4 << 20) ? (long) buf.length * 2 : buf.length + (long) buf.length / 8;
+            long want = Math.max(grown, (long) len + more);
             if (want > Integer.MAX_VALUE - 16) {
                 throw new IllegalStateException("encoding too large: " + want + " bytes");
             }
