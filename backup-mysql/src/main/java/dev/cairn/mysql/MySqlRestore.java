@@ -132,7 +132,7 @@ public final class MySqlRestore {
      * What a restore did. Immutable.
      *
      * @param databases source database → target database, in order
-     * @param bytes     dump bytes streamed into the client
+     * @param bytes     dump bytes read from the snapshot and streamed into the client
      * @param time      how long the restore took
      */
     public record Result(Map<String, String> databases, long bytes, Duration time) {
@@ -238,7 +238,15 @@ public final class MySqlRestore {
             Tool.ErrorTail err = new Tool.ErrorTail(p.getErrorStream(), "cairn-mysql-client-stderr");
             Thread drainOut = drain(p.getInputStream());
             IOException writeFailure = null;
-            InputStream raw = repo.openFile(snapshot, MySqlSource.entryName(source));
+            long[] read = {0};
+            InputStream raw = new java.io.FilterInputStream(repo.openFile(snapshot, MySqlSource.entryName(source))) {
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    int r = super.read(b, off, len);
+                    read[0] += Math.max(r, 0);
+                    return r;
+                }
+            };
             try (InputStream in = source.equals(target) && !disableEvents ? raw
                     : new SchemaRewriter(raw, source, target, disableEvents);
                  OutputStream out = p.getOutputStream()) {
@@ -251,13 +259,13 @@ public final class MySqlRestore {
                         writeFailure = e;
                         break;
                     }
-                    n += r;
                 }
             } catch (IOException e) {
                 if (writeFailure == null) {
                     writeFailure = e;
                 }
             }
+            n = read[0];
             int status = p.waitFor();
             drainOut.join(10_000);
             String stderr = err.text();
