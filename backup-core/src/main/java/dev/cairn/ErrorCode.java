@@ -25,6 +25,8 @@ public enum ErrorCode {
     SOURCE_READ(15),
     /** The storage backend failed. Exit 16. */
     BACKEND(16),
+    /** A restore drill ran and found the restored data wrong or incomplete. Exit 17. */
+    DRILL_FAILED(17),
     /** The operation was cancelled. Exit 130. */
     CANCELLED(130);
 

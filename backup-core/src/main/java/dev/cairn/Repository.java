@@ -4,6 +4,7 @@ import dev.cairn.backend.Backend;
 import dev.cairn.backend.BackendProvider;
 import dev.cairn.backend.ObjectInfo;
 import dev.cairn.backend.local.LocalBackend;
+import dev.cairn.internal.backend.RetryingBackend;
 import dev.cairn.internal.chunker.FastCdc;
 import dev.cairn.internal.crypto.Crypto;
 import dev.cairn.internal.crypto.MasterKey;
@@ -24,12 +25,15 @@ import dev.cairn.internal.repo.SnapshotCodec;
 import dev.cairn.internal.util.Hex;
 import dev.cairn.internal.util.Id;
 import dev.cairn.internal.util.OutputGuard;
+import dev.cairn.internal.util.Reread;
 import dev.cairn.snapshot.Snapshot;
 import dev.cairn.snapshot.SnapshotEntry;
 import dev.cairn.snapshot.SnapshotSummary;
 import dev.cairn.source.Source;
 import dev.cairn.source.fs.FileSystemSource;
+import dev.cairn.verify.CheckReport;
 import dev.cairn.verify.DrillReport;
+import dev.cairn.verify.RepairReport;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -146,7 +150,8 @@ public final class Repository implements AutoCloseable {
 
     /** Options for opening or creating a repository. Each call validates at once. Not thread-safe. */
     public static final class Builder {
-        private final Backend backend;
+        private final Backend rawBackend;
+        private Backend wrapped;
         private Secret password;
         private int kdfMemoryKiB = 64 * 1024;
         private int kdfIterations = 3;
@@ -162,9 +167,21 @@ public final class Repository implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private int workers = Math.max(2, Runtime.getRuntime().availableProcessors());
         private int inFlightBytes = 64 * 1024 * 1024;
+        private int retryAttempts = 8;
+        private long retryBaseMillis = 100;
+        private Duration indexInterval = Duration.ofMinutes(5);
 
         private Builder(Backend backend) {
-            this.backend = backend;
+            this.rawBackend = backend;
+        }
+
+        /** The backend with retries of transient failures, as configured. */
+        private Backend backend() {
+            if (wrapped == null) {
+                wrapped = retryAttempts > 1 ? new RetryingBackend(rawBackend, retryAttempts, retryBaseMillis, 10_000,
+                        Thread::sleep) : rawBackend;
+            }
+            return wrapped;
         }
 
         public Builder password(Secret password) {
@@ -239,6 +256,34 @@ public final class Repository implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Retries of transient storage failures: attempts per call (1 disables retrying) and the
+         * first backoff, doubling with jitter up to 10 s.
+         */
+        public Builder retries(int attempts, long baseMillis) {
+            if (attempts < 1 || attempts > 100) {
+                throw new IllegalArgumentException("retry attempts must be 1..100: " + attempts);
+            }
+            if (baseMillis < 0) {
+                throw new IllegalArgumentException("retry baseMillis must not be negative: " + baseMillis);
+            }
+            this.retryAttempts = attempts;
+            this.retryBaseMillis = baseMillis;
+            return this;
+        }
+
+        /**
+         * How often a long backup writes an index file for the packs uploaded so far (default 5
+         * minutes), so that an interrupted backup's data is reused by the next one.
+         */
+        public Builder indexInterval(Duration every) {
+            if (every == null || every.isNegative()) {
+                throw new IllegalArgumentException("indexInterval must not be negative: " + every);
+            }
+            this.indexInterval = every;
+            return this;
+        }
+
         /** Worker threads for hashing, compression, encryption and restore writes. */
         public Builder workers(int n) {
             if (n < 1 || n > 256) {
@@ -252,21 +297,21 @@ public final class Repository implements AutoCloseable {
         public Repository init() {
             requirePassword();
             try {
-                if (backend.exists(RepoConfig.NAME)) {
+                if (backend().exists(RepoConfig.NAME)) {
                     throw new BackupException(ErrorCode.REPOSITORY_EXISTS, "A repository already exists at "
-                            + backend.location() + ". Open it instead, or choose an empty location.");
+                            + backend().location() + ". Open it instead, or choose an empty location.");
                 }
                 byte[] rid = new byte[32];
                 new SecureRandom().nextBytes(rid);
                 RepoConfig cfg = new RepoConfig(Hex.encode(rid), clock.instant(), chunkings, packSize,
                         compress ? "zstd" : "none", compress ? compressionLevel : 0);
                 MasterKey master = MasterKey.generate();
-                String keyName = writeKey(backend, master, password, cfg.id(), this);
+                String keyName = writeKey(backend(), master, password, cfg.id(), this);
                 byte[] c = cfg.encode(new Crypto(master));
-                backend.put(RepoConfig.NAME, c, 0, c.length);
-                return new Repository(backend, cfg, master, keyName, this);
+                backend().put(RepoConfig.NAME, c, 0, c.length);
+                return new Repository(backend(), cfg, master, keyName, this);
             } catch (IOException e) {
-                throw new BackendException("Cannot create a repository at " + backend.location() + ": " + e.getMessage(),
+                throw new BackendException("Cannot create a repository at " + backend().location() + ": " + e.getMessage(),
                         false, e);
             }
         }
@@ -276,46 +321,64 @@ public final class Repository implements AutoCloseable {
             requirePassword();
             try {
                 byte[] c;
+                RepoConfig cfg;
                 try {
-                    c = backend.get(RepoConfig.NAME);
+                    c = backend().get(RepoConfig.NAME);
+                    try {
+                        cfg = RepoConfig.parse(c);
+                    } catch (IntegrityException e) {
+                        c = backend().get(RepoConfig.NAME); // once more, in case the download was corrupted
+                        cfg = RepoConfig.parse(c);
+                    }
                 } catch (NoSuchFileException e) {
-                    throw new RepositoryNotFoundException("No repository at " + backend.location()
+                    throw new RepositoryNotFoundException("No repository at " + backend().location()
                             + ". Create one with `cairn init`, or check --repo / CAIRN_REPOSITORY.");
                 }
-                RepoConfig cfg = RepoConfig.parse(c);
-                List<ObjectInfo> keys = backend.list(KeyFile.PREFIX);
+                List<ObjectInfo> keys = backend().list(KeyFile.PREFIX);
                 List<String> damaged = new ArrayList<>();
                 for (ObjectInfo k : keys) {
                     KeyFile kf;
                     try {
-                        kf = KeyFile.parse(backend.get(k.name()), k.name());
+                        kf = Reread.verified(() -> {
+                            byte[] b = backend().get(k.name());
+                            if (!(KeyFile.PREFIX + PackFormat.sha256(b, 0, b.length).hex()).equals(k.name())) {
+                                throw new IntegrityException("key " + k.name() + " does not match its name");
+                            }
+                            return KeyFile.parse(b, k.name());
+                        });
                     } catch (IntegrityException | NoSuchFileException e) {
                         damaged.add(k.name()); // another key may still open the repository
                         continue;
                     }
                     Optional<MasterKey> m = kf.open(password, cfg.id());
                     if (m.isPresent()) {
-                        RepoConfig.verify(c, new Crypto(m.get()));
-                        return new Repository(backend, cfg, m.get(), k.name(), this);
+                        try {
+                            RepoConfig.verify(c, new Crypto(m.get()));
+                        } catch (IntegrityException e) {
+                            c = backend().get(RepoConfig.NAME); // a corrupted download verifies on a re-read
+                            RepoConfig.verify(c, new Crypto(m.get()));
+                            cfg = RepoConfig.parse(c);
+                        }
+                        return new Repository(backend(), cfg, m.get(), k.name(), this);
                     }
                 }
                 if (!damaged.isEmpty() && damaged.size() == keys.size()) {
-                    throw new IntegrityException("Every key object of repository " + backend.location()
+                    throw new IntegrityException("Every key object of repository " + backend().location()
                             + " is damaged (" + String.join(", ", damaged) + "); restore the keys/ directory from a copy.");
                 }
                 throw new WrongPasswordException("The password does not open any of the " + keys.size() + " key(s) of "
-                        + "repository " + backend.location() + (damaged.isEmpty() ? "" : " (" + damaged.size()
+                        + "repository " + backend().location() + (damaged.isEmpty() ? "" : " (" + damaged.size()
                         + " of them damaged: " + String.join(", ", damaged) + ")")
                         + ". Check CAIRN_PASSWORD or CAIRN_PASSWORD_FILE.");
             } catch (IOException e) {
-                throw new BackendException("Cannot open repository " + backend.location() + ": " + e.getMessage(),
+                throw new BackendException("Cannot open repository " + backend().location() + ": " + e.getMessage(),
                         true, e);
             }
         }
 
         private void requirePassword() {
             if (password == null) {
-                throw new ConfigurationException("No password given for repository " + backend.location()
+                throw new ConfigurationException("No password given for repository " + backend().location()
                         + ": set CAIRN_PASSWORD or CAIRN_PASSWORD_FILE (or call password()).");
             }
         }
@@ -342,9 +405,30 @@ public final class Repository implements AutoCloseable {
     private BlobIndex loadIndex() throws IOException {
         BlobIndex.Builder b = new BlobIndex.Builder();
         for (ObjectInfo o : backend.list("index/")) {
-            IndexFormat.decode(backend.get(o.name()), crypto, "index " + o.name(), b);
+            if (!Hex.isHex(o.name().substring("index/".length()), 64)) {
+                continue; // not an index file (a stray temporary, a foreign object)
+            }
+            IndexFormat.decode(getVerified(o.name()), crypto, "index " + o.name(), b);
         }
         return b.build();
+    }
+
+    /**
+     * Reads a content-addressed object ({@code index/<sha256>}, {@code snapshots/<sha256>}) and
+     * checks its bytes against its name, reading again if a download was corrupted in transit.
+     */
+    private byte[] getVerified(String name) throws IOException {
+        String want = name.substring(name.lastIndexOf('/') + 1);
+        for (int attempt = 1; ; attempt++) {
+            byte[] b = backend.get(name);
+            if (PackFormat.sha256(b, 0, b.length).hex().equals(want)) {
+                return b;
+            }
+            if (attempt == 3) {
+                throw new IntegrityException(name + " does not match its name (SHA-256): it is damaged or was"
+                        + " modified. Run `cairn check`; `cairn repair index` rebuilds index files from packs.");
+            }
+        }
     }
 
     // ---------------------------------------------------------------- info
@@ -459,7 +543,8 @@ public final class Repository implements AutoCloseable {
                 parent = snapshot(cmd.parent.get());
             }
             BlobIndex idx = index;
-            BlobStore store = new BlobStore(backend, crypto, config, idx, workers, options.inFlightBytes);
+            BlobStore store = new BlobStore(backend, crypto, config, idx, workers, options.inFlightBytes,
+                    options.indexInterval);
             FastCdc cdc = chunkers.get(cmd.source.chunking());
             if (cdc == null) {
                 throw new ConfigurationException("Source " + cmd.source.descriptor() + " asks for chunker set '"
@@ -536,10 +621,7 @@ public final class Repository implements AutoCloseable {
     }
 
     private Snapshot readSnapshot(String id) throws IOException {
-        byte[] enc = backend.get("snapshots/" + id);
-        if (!PackFormat.sha256(enc, 0, enc.length).hex().equals(id)) {
-            throw new IntegrityException("snapshot " + id.substring(0, 8) + " does not match its name: it was modified");
-        }
+        byte[] enc = getVerified("snapshots/" + id);
         return SnapshotCodec.decode(id, crypto.decrypt(enc, SnapshotCodec.AD, "snapshot " + id.substring(0, 8)));
     }
 
@@ -623,12 +705,22 @@ public final class Repository implements AutoCloseable {
 
     private void listTree(TreeReader t, Id tree, String prefix, boolean recursive, List<SnapshotEntry> out)
             throws IOException {
+        listTree(t, tree, prefix, recursive, out, new java.util.HashSet<>());
+    }
+
+    private void listTree(TreeReader t, Id tree, String prefix, boolean recursive, List<SnapshotEntry> out,
+                          java.util.Set<Id> ancestors) throws IOException {
+        if (!ancestors.add(tree)) {
+            throw new IntegrityException("The snapshot's directory tree contains itself at /" + prefix
+                    + " (a loop): it is damaged or was crafted.");
+        }
         for (Node n : t.tree(tree)) {
             out.add(entry(prefix + n.name(), n));
             if (recursive && n.isDir()) {
-                listTree(t, n.subtree(), prefix + n.name() + "/", true, out);
+                listTree(t, n.subtree(), prefix + n.name() + "/", true, out, ancestors);
             }
         }
+        ancestors.remove(tree);
     }
 
     private static SnapshotEntry entry(String path, Node n) {
@@ -755,6 +847,155 @@ public final class Repository implements AutoCloseable {
             return ((Number) java.nio.file.Files.getAttribute(Path.of("/proc/self"), "unix:uid")).intValue() == 0;
         } catch (IOException | RuntimeException e) {
             return "root".equals(System.getProperty("user.name"));
+        }
+    }
+
+    // ---------------------------------------------------------------- check and repair
+
+    /** Starts describing a check of the repository. */
+    public CheckCommand check() {
+        return new CheckCommand();
+    }
+
+    /** One check's options; {@link #run()} performs it (under a shared lock). Not thread-safe. */
+    public final class CheckCommand {
+        private boolean readData;
+        private String subset;
+        private long seed = System.nanoTime();
+
+        private CheckCommand() {
+        }
+
+        /** Also download every (selected) pack and verify each blob. */
+        public CheckCommand readData(boolean v) {
+            this.readData = v;
+            return this;
+        }
+
+        /** With read-data: {@code n/t}, {@code x%}, or a byte budget such as {@code 500M}. */
+        public CheckCommand subset(String spec) {
+            if (spec != null) {
+                dev.cairn.internal.check.Checker.select(new ArrayList<>(), Map.of(), spec, 0); // validates
+            }
+            this.subset = spec;
+            this.readData = readData || spec != null;
+            return this;
+        }
+
+        /** Seed of the random choice of packs for {@code x%} and byte-budget subsets. */
+        public CheckCommand seed(long s) {
+            this.seed = s;
+            return this;
+        }
+
+        public CheckReport run() {
+            try (Locks.Held lock = locks.acquire(false, "check")) {
+                return new dev.cairn.internal.check.Checker(backend, crypto, Repository.this::readSnapshot)
+                        .run(readData, subset, seed);
+            } catch (IOException e) {
+                throw new BackendException("Check of " + location() + " failed: " + e.getMessage(), true, e);
+            }
+        }
+    }
+
+    /**
+     * Rebuilds the index from the pack headers (after index files were lost or damaged), under an
+     * exclusive lock.
+     */
+    public RepairReport repairIndex() {
+        try (Locks.Held lock = locks.acquire(true, "repair the index")) {
+            RepairReport r = new dev.cairn.internal.check.Repairer(backend, crypto).rebuildIndex();
+            synchronized (this) {
+                index = loadIndex();
+            }
+            return r;
+        } catch (IOException e) {
+            throw new BackendException("Repair of the index of " + location() + " failed: " + e.getMessage(), true, e);
+        }
+    }
+
+    /**
+     * Rewrites snapshots whose data is partly gone, dropping only the files and directories whose
+     * data is missing (not indexed, or in a missing pack; with {@code readData}, also in a pack
+     * that fails verification). A rewritten snapshot keeps its fields, gains the tag
+     * {@code repaired}, and replaces the original; a snapshot whose root tree is gone is removed.
+     */
+    public RepairReport repairSnapshots(boolean readData) {
+        try (Locks.Held lock = locks.acquire(true, "repair snapshots")) {
+            java.util.Set<Id> good = new java.util.HashSet<>();
+            for (ObjectInfo o : backend.list("data/")) {
+                String hex = o.name().substring(o.name().lastIndexOf('/') + 1);
+                if (Hex.isHex(hex, 64)) {
+                    good.add(Id.parse(hex));
+                }
+            }
+            java.util.Set<Id> bad = new java.util.HashSet<>();
+            if (readData) {
+                var checker = new dev.cairn.internal.check.Checker(backend, crypto, this::readSnapshot);
+                checker.run(true, null, 0);
+                bad.addAll(checker.badBlobs());
+            }
+            List<String> changed = new ArrayList<>();
+            List<String> lost = new ArrayList<>();
+            BlobIndex idx = index;
+            BlobStore store = new BlobStore(backend, crypto, config, idx, workers, options.inFlightBytes);
+            var repairer = new dev.cairn.internal.check.Repairer(backend, crypto);
+            List<Snapshot> all = new ArrayList<>();
+            for (ObjectInfo o : backend.list("snapshots/")) {
+                String id = o.name().substring("snapshots/".length());
+                if (Hex.isHex(id, 64)) {
+                    try {
+                        all.add(readSnapshot(id));
+                    } catch (IntegrityException e) {
+                        lost.add("snapshot " + id.substring(0, 8) + ": unreadable (" + e.getMessage() + "); removed");
+                        backend.delete(o.name());
+                    }
+                }
+            }
+            List<Snapshot[]> rewrites = new ArrayList<>();
+            for (Snapshot s : all) {
+                List<String> dropped = new ArrayList<>();
+                Id root = repairer.salvageTree(store, idx, good, bad, Id.parse(s.tree()), "", dropped,
+                        new java.util.HashSet<>());
+                dropped.forEach(d -> lost.add("snapshot " + s.shortId() + ": " + d));
+                if (root == null) {
+                    lost.add("snapshot " + s.shortId() + ": its root tree is gone; snapshot removed");
+                    backend.delete("snapshots/" + s.id());
+                } else if (!root.hex().equals(s.tree())) {
+                    List<String> tags = new ArrayList<>(s.tags());
+                    if (!tags.contains("repaired")) {
+                        tags.add("repaired");
+                    }
+                    List<String> errs = new ArrayList<>(s.summary().errors());
+                    dropped.forEach(d -> errs.add("repair: " + d));
+                    SnapshotSummary m = s.summary();
+                    rewrites.add(new Snapshot[]{s, new Snapshot("0".repeat(64), s.time(), s.host(), s.username(), tags,
+                            s.sourceKind(), s.source(), s.paths(), root.hex(), s.parent(), s.programVersion(),
+                            new SnapshotSummary(m.files(), m.dirs(), m.bytesTotal(), m.bytesRead(), m.dataBlobsAdded(),
+                                    m.treeBlobsAdded(), m.bytesAdded(), m.bytesStored(), m.durationMillis(), true, errs),
+                            s.facts())});
+                }
+            }
+            store.flush(); // new trees are indexed before any snapshot names them
+            for (Snapshot[] r : rewrites) {
+                byte[] enc = crypto.encrypt(SnapshotCodec.encode(r[1]), SnapshotCodec.AD);
+                String id = PackFormat.sha256(enc, 0, enc.length).hex();
+                backend.put("snapshots/" + id, enc, 0, enc.length);
+                backend.delete("snapshots/" + r[0].id());
+                changed.add("snapshot " + r[0].shortId() + " rewritten as " + id.substring(0, 8));
+            }
+            // Damaged or missing blobs leave the index, so that a later backup of the same data stores
+            // it again instead of deduplicating against what is gone.
+            RepairReport ri = repairer.rebuildIndex(bad);
+            changed.addAll(ri.changed());
+            lost.addAll(ri.lost());
+            synchronized (this) {
+                index = loadIndex();
+            }
+            return new RepairReport(changed, lost);
+        } catch (IOException e) {
+            throw new BackendException("Repair of the snapshots of " + location() + " failed: " + e.getMessage(), true,
+                    e);
         }
     }
 

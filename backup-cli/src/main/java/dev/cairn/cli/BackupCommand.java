@@ -1,5 +1,6 @@
 package dev.cairn.cli;
 
+import dev.cairn.Adapters;
 import dev.cairn.BackupResult;
 import dev.cairn.Cancellation;
 import dev.cairn.ConfigurationException;
@@ -29,7 +30,8 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "backup",
         description = {"Back up files and directories, or a command's standard output.", "",
                 "  cairn backup --tag nightly /srv/www /etc",
-                "  cairn backup --command db.sql -- pg_dump shop", ""})
+                "  cairn backup --command db.sql -- pg_dump shop",
+                "  cairn backup mysql://backup@db1:3306/shop      (adapter modules add schemes)", ""})
 final class BackupCommand extends RepoCommand {
     @Parameters(paramLabel = "PATH", arity = "0..*",
             description = "Files and directories to back up; with --command, the command and its arguments.")
@@ -110,6 +112,13 @@ final class BackupCommand extends RepoCommand {
         }
         if (args.isEmpty()) {
             throw new ConfigurationException("Nothing to back up: give one or more paths, or --command NAME -- CMD.");
+        }
+        if (args.stream().anyMatch(Adapters::isUri)) {
+            if (args.size() != 1 || !excludes.isEmpty() || !includes.isEmpty() || oneFileSystem) {
+                throw new ConfigurationException("A source URI (" + args.get(0).replaceAll("//[^@/]*@", "//…@")
+                        + ") is backed up alone, without paths, --exclude, --include or --one-file-system.");
+            }
+            return Adapters.source(args.get(0), env());
         }
         return usage(() -> {
             FileSystemSource.Builder b = FileSystemSource.builder();

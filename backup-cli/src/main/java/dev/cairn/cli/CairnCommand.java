@@ -25,14 +25,14 @@ import java.util.concurrent.Callable;
                 + "The repository comes from --repo or CAIRN_REPOSITORY; the password only from the environment: "
                 + "CAIRN_PASSWORD or CAIRN_PASSWORD_FILE.",
         subcommands = {QuickstartCommand.class, InitCommand.class, BackupCommand.class, SnapshotsCommand.class, RestoreCommand.class,
-                LsCommand.class, DumpCommand.class, ExportTarCommand.class, ForgetCommand.class, KeyCommand.class,
+                LsCommand.class, DumpCommand.class, DrillCommand.class, CheckCommand.class, RepairCommand.class, ExportTarCommand.class, ForgetCommand.class, KeyCommand.class,
                 UnlockCommand.class, VersionCommand.class, HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:ok", "1:failed", "2:usage or configuration error", "3:backup saved, but some files could not be read",
                 "10:no repository at the location", "11:repository locked by another process",
                 "12:wrong password", "13:a repository already exists (init)", "14:integrity check failed",
-                "15:source could not be read; no snapshot written", "16:storage backend failed", "130:cancelled"})
+                "15:source could not be read; no snapshot written", "16:storage backend failed", "17:restore drill failed", "130:cancelled"})
 public final class CairnCommand implements Callable<Integer> {
     final Map<String, String> env;
     final PrintStream out;

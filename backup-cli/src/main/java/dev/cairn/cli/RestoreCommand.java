@@ -1,7 +1,9 @@
 package dev.cairn.cli;
 
+import dev.cairn.Adapters;
 import dev.cairn.Repository;
 import dev.cairn.RestoreResult;
+import dev.cairn.restore.RestoreTarget;
 import dev.cairn.snapshot.Snapshot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,14 +15,19 @@ import java.util.List;
 
 /** {@code cairn restore}: restores a snapshot, or parts of it, into a directory. */
 @Command(name = "restore",
-        description = "Restore a snapshot (or the paths given with --include) into a directory.")
+        description = "Restore a snapshot (or the paths given with --include) into a directory or an adapter's target.")
 final class RestoreCommand extends RepoCommand {
     @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "Snapshot id, unique id prefix, or latest.")
     String snapshot;
 
-    @Option(names = {"-t", "--target"}, required = true, paramLabel = "DIR",
-            description = "Directory to restore into (created if missing).")
-    Path target;
+    @Option(names = {"-t", "--target"}, required = true, paramLabel = "DIR|URI",
+            description = "Directory to restore into (created if missing), or a target URI an adapter serves, "
+                    + "e.g. mysql://db2:3306/shop_restored.")
+    String target;
+
+    @Option(names = "--overwrite", description = "Allow replacing a non-empty database or existing keys "
+            + "(URI targets).")
+    boolean overwrite;
 
     @Option(names = {"-i", "--include"}, paramLabel = "PATH", arity = "1..*",
             description = "Restore only this path of the snapshot (and what is below it); repeatable.")
@@ -30,6 +37,14 @@ final class RestoreCommand extends RepoCommand {
     public Integer call() {
         try (Repository repo = open()) {
             Snapshot s = repo.snapshot(snapshot);
+            if (Adapters.isUri(target)) {
+                RestoreTarget t = Adapters.restoreTarget(target, env());
+                RestoreResult r = t.restore(repo, s, includes, overwrite);
+                say("Restored snapshot " + s.shortId() + " to " + t.descriptor() + ": " + r.files() + " entries, "
+                        + Format.bytes(r.bytes()) + " in " + Format.millis(r.duration().toMillis()) + ".");
+                r.warnings().forEach(w -> out().println("warning: " + Format.printable(w)));
+                return Main.OK;
+            }
             Repository.RestoreCommand cmd = repo.restore(s);
             for (String inc : includes) {
                 usage(() -> cmd.include(inc));
@@ -37,7 +52,7 @@ final class RestoreCommand extends RepoCommand {
             Progress progress = Progress.start(root(), "restored");
             RestoreResult r;
             try {
-                r = cmd.listener(progress.listener()).to(target);
+                r = cmd.listener(progress.listener()).to(Path.of(target));
             } finally {
                 progress.stop();
             }

@@ -580,4 +580,92 @@ class MainTest {
         assertThat(again.run("restore", "latest", "--target", target.toString()).code()).isZero();
         assertThat(tree(target.resolve("data"))).isEqualTo(tree(data));
     }
+
+    @Test
+    void drill_passesOnGoodSnapshot_failsWithExit17OnCorruptPack() throws IOException {
+        ok("init");
+        String id = backup();
+        Result good = ok("drill", "latest", "--json", "--scratch", tmp.resolve("scratch").toString());
+        assertThat(good.json().get("passed").asBoolean()).isTrue();
+        assertThat(good.json().get("snapshot").asText()).isEqualTo(id);
+        try (Stream<Path> left = Files.list(tmp.resolve("scratch"))) {
+            assertThat(left).as("scratch directory cleaned up").isEmpty();
+        }
+        try (Stream<Path> packs = Files.walk(repo.resolve("data"))) {
+            for (Path p : packs.filter(Files::isRegularFile).toList()) {
+                byte[] b = Files.readAllBytes(p);
+                b[100] ^= 1;
+                Files.delete(p);
+                Files.write(p, b);
+            }
+        }
+        Result bad = cli.run("drill", id.substring(0, 8));
+        assertThat(bad.code()).as("%s", bad).isEqualTo(17);
+        assertThat(bad.out()).contains("FAILED");
+        assertThat(bad.stderr()).startsWith("cairn: drill of snapshot").hasLineCount(1);
+        try (Stream<Path> drills = Files.list(repo.resolve("drills"))) {
+            assertThat(drills).hasSize(2);
+        }
+    }
+
+    @Test
+    void sourceUri_unknownScheme_exit2_namesModule() {
+        ok("init");
+        Result r = cli.run("backup", "mongodb://db1/shop");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.stderr()).contains("backup-mongo");
+        Result withPassword = cli.run("restore", "latest", "--target", "mysql://root:hunter2@db/x");
+        assertThat(withPassword.code()).isEqualTo(2);
+        assertThat(withPassword.stderr()).doesNotContain("hunter2");
+    }
+
+    @Test
+    void check_clean_exit0_flippedByte_exit14_namesPackAndFile_repairDropsIt() throws IOException {
+        ok("init");
+        backup();
+        assertThat(ok("check").out()).contains("No errors were found.");
+        assertThat(ok("check", "--read-data", "--json").json().get("ok").asBoolean()).isTrue();
+        Path pack;
+        try (Stream<Path> packs = Files.walk(repo.resolve("data"))) {
+            pack = packs.filter(Files::isRegularFile)
+                    .max((a, b) -> Long.compare(a.toFile().length(), b.toFile().length())).orElseThrow();
+        }
+        byte[] b = Files.readAllBytes(pack);
+        b[20] ^= 1;
+        Files.delete(pack);
+        Files.write(pack, b);
+        assertThat(ok("check").out()).as("structure only").contains("No errors");
+        Result bad = cli.run("check", "--read-data");
+        assertThat(bad.code()).as("%s", bad).isEqualTo(14);
+        assertThat(bad.out()).contains(pack.getFileName().toString().substring(0, 8)).contains("affects 1 file(s)");
+        assertThat(bad.stderr()).hasLineCount(1);
+        Result json = cli.run("check", "--read-data", "--json");
+        String file = json.json().get("damagedPacks").get(0).get("files").get(0).asText();
+        String path = file.substring(file.indexOf(':') + 1);
+        assertThat(Files.isRegularFile(tmp.resolve(path))).as(path).isTrue();
+        assertThat(bad.out()).contains(path);
+
+        Result repaired = ok("repair", "snapshots", "--read-data");
+        assertThat(repaired.out()).contains("lost: ").contains(path);
+        assertThat(ok("check", "--read-data").out()).as("damaged pack is no longer referenced").contains(
+                "No errors");
+    }
+
+    @Test
+    void repairIndex_afterIndexLoss_restoresAgain() throws IOException {
+        ok("init");
+        backup();
+        try (Stream<Path> idx = Files.list(repo.resolve("index"))) {
+            for (Path p : idx.toList()) {
+                Files.delete(p);
+            }
+        }
+        assertThat(cli.run("check").code()).isEqualTo(14);
+        assertThat(ok("repair", "index").out()).contains("indexed");
+        Path target = tmp.resolve("after-repair");
+        ok("restore", "latest", "--target", target.toString());
+        assertThat(tree(target.resolve("data"))).isEqualTo(tree(data));
+        assertThat(cli.run("repair").code()).isEqualTo(2);
+        assertThat(cli.run("check", "--read-data-subset", "nonsense").code()).isEqualTo(2);
+    }
 }

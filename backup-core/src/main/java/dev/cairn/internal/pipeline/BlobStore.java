@@ -46,6 +46,8 @@ public final class BlobStore {
     private final PackFormat.Builder[] packs = new PackFormat.Builder[2];
     private final List<BlobLocation> written = new ArrayList<>();
     private final ThreadLocal<ZstdCompressCtx> zstd;
+    private final long indexEveryNanos;
+    private volatile long lastIndexWrite = System.nanoTime();
 
     final AtomicLong dataBlobsAdded = new AtomicLong();
     final AtomicLong treeBlobsAdded = new AtomicLong();
@@ -54,6 +56,16 @@ public final class BlobStore {
 
     public BlobStore(Backend backend, Crypto crypto, RepoConfig config, BlobIndex index, ExecutorService workers,
                      int budgetBytes) {
+        this(backend, crypto, config, index, workers, budgetBytes, java.time.Duration.ofMinutes(5));
+    }
+
+    /**
+     * @param indexEvery how often an index file is written during a long backup, so that an
+     *                   interrupted backup leaves indexed packs that the next one reuses
+     */
+    public BlobStore(Backend backend, Crypto crypto, RepoConfig config, BlobIndex index, ExecutorService workers,
+                     int budgetBytes, java.time.Duration indexEvery) {
+        this.indexEveryNanos = indexEvery.toNanos();
         this.backend = backend;
         this.crypto = crypto;
         this.config = config;
@@ -158,6 +170,35 @@ public final class BlobStore {
         for (BlobLocation l : f.entries()) {
             index.add(l);
         }
+        if (System.nanoTime() - lastIndexWrite >= indexEveryNanos) {
+            writeIndex();
+        }
+    }
+
+    /** Writes one index file naming every pack uploaded since the last one. */
+    private void writeIndex() throws IOException {
+        List<BlobLocation> all;
+        synchronized (written) {
+            all = new ArrayList<>(written);
+            written.clear();
+            lastIndexWrite = System.nanoTime();
+        }
+        if (all.isEmpty()) {
+            return;
+        }
+        byte[] file = IndexFormat.encode(all, crypto);
+        String name = "index/" + PackFormat.sha256(file, 0, file.length).hex();
+        try {
+            backend.put(name, file, 0, file.length);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            // the same index content is already stored
+        } catch (IOException e) {
+            synchronized (written) {
+                written.addAll(all); // try again with the next index file
+            }
+            throw new BackendException("Cannot write index " + name + " to " + backend.location() + ": "
+                    + e.getMessage(), true, e);
+        }
     }
 
     /** Waits until every queued blob has been stored (or has failed). */
@@ -178,21 +219,7 @@ public final class BlobStore {
                 upload(b);
             }
         }
-        List<BlobLocation> all;
-        synchronized (written) {
-            all = new ArrayList<>(written);
-            written.clear();
-        }
-        if (!all.isEmpty()) {
-            byte[] file = IndexFormat.encode(all, crypto);
-            String name = "index/" + PackFormat.sha256(file, 0, file.length).hex();
-            try {
-                backend.put(name, file, 0, file.length);
-            } catch (IOException e) {
-                throw new BackendException("Cannot write index " + name + " to " + backend.location() + ": "
-                        + e.getMessage(), true, e);
-            }
-        }
+        writeIndex();
     }
 
     /** Waits for a queued blob, unwrapping worker failures. */
@@ -226,8 +253,17 @@ public final class BlobStore {
                     + " data (run check; repair index may recover it).");
         }
         String pack = PackFormat.name(loc.pack());
-        byte[] enc = backend.get(pack, loc.offset(), loc.storedLength());
-        return decode(crypto, loc, enc, 0, enc.length, pack);
+        for (int attempt = 1; ; attempt++) {
+            byte[] enc = backend.get(pack, loc.offset(), loc.storedLength());
+            try {
+                return decode(crypto, loc, enc, 0, enc.length, pack);
+            } catch (IntegrityException e) {
+                if (attempt == 3) {
+                    throw e; // the same failure three times: the stored data is damaged
+                }
+                // A download corrupted in transit: read it again.
+            }
+        }
     }
 
     /** Decrypts, decompresses and verifies one stored blob. */

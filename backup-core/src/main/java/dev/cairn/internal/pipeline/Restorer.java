@@ -152,9 +152,19 @@ public final class Restorer {
         }
     }
 
+    private final Set<Id> ancestors = new java.util.HashSet<>();
+
     private void restoreTree(Id tree, Path dir, String rel, Set<String> unused) throws IOException {
-        for (Node n : trees.tree(tree)) {
-            restoreNode(n, dir, rel);
+        if (!ancestors.add(tree)) {
+            throw new IntegrityException("The snapshot's directory tree contains itself at /" + rel
+                    + " (a loop): it is damaged or was crafted. Nothing more is restored.");
+        }
+        try {
+            for (Node n : trees.tree(tree)) {
+                restoreNode(n, dir, rel);
+            }
+        } finally {
+            ancestors.remove(tree);
         }
     }
 

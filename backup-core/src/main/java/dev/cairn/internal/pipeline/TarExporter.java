@@ -44,7 +44,21 @@ public final class TarExporter {
         out.flush();
     }
 
+    private final java.util.Set<Id> ancestors = new java.util.HashSet<>();
+
     private void writeTree(Id tree, String prefix) throws IOException {
+        if (!ancestors.add(tree)) {
+            throw new dev.cairn.IntegrityException("The snapshot's directory tree contains itself at /" + prefix
+                    + " (a loop): it is damaged or was crafted.");
+        }
+        try {
+            writeEntries(tree, prefix);
+        } finally {
+            ancestors.remove(tree);
+        }
+    }
+
+    private void writeEntries(Id tree, String prefix) throws IOException {
         for (Node n : trees.tree(tree)) {
             Node.validateName(n.name());
             String path = prefix + n.name();

@@ -130,6 +130,19 @@ public final class BlobIndex {
         return b.build();
     }
 
+    /** Every blob's location (the sorted part, then the added ones). */
+    public List<BlobLocation> all() {
+        List<BlobLocation> out = new ArrayList<>(size + added.size());
+        for (int i = 0; i < size; i++) {
+            int pm = packMeta[i];
+            out.add(new BlobLocation(Id.ofWords(ids[4 * i], ids[4 * i + 1], ids[4 * i + 2], ids[4 * i + 3]),
+                    packs[pm & ((1 << PACK_BITS) - 1)], offsets[i], stored[i], plain[i], (pm >>> PACK_BITS) & 1,
+                    (pm >>> (PACK_BITS + 1)) & 1));
+        }
+        out.addAll(added.values());
+        return out;
+    }
+
     /** Every pack the index names. */
     public List<Id> packs() {
         List<Id> out = new ArrayList<>(Arrays.asList(packs));

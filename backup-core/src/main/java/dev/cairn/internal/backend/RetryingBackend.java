@@ -1,0 +1,148 @@
+package dev.cairn.internal.backend;
+
+import dev.cairn.backend.Backend;
+import dev.cairn.backend.ObjectInfo;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Retries transient backend failures ({@link IOException}s other than the permanent
+ * {@link NoSuchFileException} and {@link FileAlreadyExistsException}) with capped exponential
+ * backoff and full jitter. A put that failed after a partial write is safe to retry: puts are
+ * atomic, so the object is either absent (retry writes it) or complete (the retry sees
+ * {@code FileAlreadyExistsException}, which for content-addressed names means success — callers
+ * treat it so). Thread-safe.
+ */
+public final class RetryingBackend implements Backend {
+    /** Sleeps between attempts; replaceable in tests. */
+    public interface Sleeper {
+        void sleep(long millis) throws InterruptedException;
+    }
+
+    @FunctionalInterface
+    private interface Call<T> {
+        T run() throws IOException;
+    }
+
+    private final Backend inner;
+    private final int attempts;
+    private final long baseMillis;
+    private final long capMillis;
+    private final Sleeper sleeper;
+
+    public RetryingBackend(Backend inner, int attempts, long baseMillis, long capMillis, Sleeper sleeper) {
+        if (attempts < 1) {
+            throw new IllegalArgumentException("attempts must be at least 1: " + attempts);
+        }
+        this.inner = inner;
+        this.attempts = attempts;
+        this.baseMillis = baseMillis;
+        this.capMillis = capMillis;
+        this.sleeper = sleeper;
+    }
+
+    /** Defaults: 8 attempts, 100 ms doubling to 10 s (about 30 s of waiting in all). */
+    public static RetryingBackend wrap(Backend inner) {
+        return inner instanceof RetryingBackend r ? r : new RetryingBackend(inner, 8, 100, 10_000, Thread::sleep);
+    }
+
+    public Backend inner() {
+        return inner;
+    }
+
+    static boolean permanent(IOException e) {
+        return e instanceof NoSuchFileException || e instanceof FileAlreadyExistsException
+                || e instanceof java.nio.file.AccessDeniedException;
+    }
+
+    private <T> T retry(String what, Call<T> call) throws IOException {
+        IOException last = null;
+        for (int i = 0; i < attempts; i++) {
+            try {
+                return call.run();
+            } catch (IOException e) {
+                if (permanent(e)) {
+                    if (i > 0 && e instanceof FileAlreadyExistsException && what.startsWith("put")) {
+                        // An earlier attempt wrote it before failing to report success.
+                        return null;
+                    }
+                    throw e;
+                }
+                last = e;
+            }
+            if (i + 1 < attempts) {
+                long ceiling = Math.min(capMillis, baseMillis << Math.min(i, 20));
+                try {
+                    sleeper.sleep(ThreadLocalRandom.current().nextLong(ceiling + 1));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while retrying " + what);
+                }
+            }
+        }
+        throw new IOException(what + " failed after " + attempts + " attempts: " + last.getMessage(), last);
+    }
+
+    @Override
+    public String location() {
+        return inner.location();
+    }
+
+    @Override
+    public void put(String name, byte[] data, int off, int len) throws IOException {
+        retry("put " + name, () -> {
+            inner.put(name, data, off, len);
+            return null;
+        });
+    }
+
+    @Override
+    public byte[] get(String name) throws IOException {
+        return retry("get " + name, () -> inner.get(name));
+    }
+
+    @Override
+    public byte[] get(String name, long offset, int length) throws IOException {
+        return retry("get " + name, () -> {
+            byte[] b = inner.get(name, offset, length);
+            if (b.length != length) {
+                throw new java.io.EOFException("short read of " + name + ": " + b.length + " of " + length + " bytes");
+            }
+            return b;
+        });
+    }
+
+    @Override
+    public InputStream open(String name) throws IOException {
+        return retry("open " + name, () -> inner.open(name));
+    }
+
+    @Override
+    public Optional<Long> stat(String name) throws IOException {
+        return retry("stat " + name, () -> inner.stat(name));
+    }
+
+    @Override
+    public List<ObjectInfo> list(String prefix) throws IOException {
+        return retry("list " + prefix, () -> inner.list(prefix));
+    }
+
+    @Override
+    public void delete(String name) throws IOException {
+        retry("delete " + name, () -> {
+            inner.delete(name);
+            return null;
+        });
+    }
+
+    @Override
+    public void close() throws IOException {
+        inner.close();
+    }
+}

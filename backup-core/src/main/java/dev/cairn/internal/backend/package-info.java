@@ -1,0 +1,2 @@
+/** Internal: backend decorators (retries). No compatibility guarantees. */
+package dev.cairn.internal.backend;

@@ -1,0 +1,2 @@
+/** Internal: check and repair. No compatibility guarantees. */
+package dev.cairn.internal.check;

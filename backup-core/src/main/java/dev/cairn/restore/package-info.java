@@ -1,0 +1,2 @@
+/** Restore targets other than a directory: databases, buckets. */
+package dev.cairn.restore;

@@ -1,0 +1,195 @@
+package dev.cairn;
+
+import dev.cairn.backend.local.LocalBackend;
+import dev.cairn.snapshot.Snapshot;
+import dev.cairn.testing.FaultyBackend;
+import dev.cairn.testing.TestRepos;
+import dev.cairn.testing.TreeCompare;
+import dev.cairn.verify.CheckReport;
+import dev.cairn.verify.RepairReport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class IntegrityTest {
+    @TempDir
+    Path tmp;
+
+    private Path twoFiles() throws IOException {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.write(src.resolve("a.bin"), RepositoryRoundTripTest.random(3 * 1024 * 1024, 1));
+        Files.write(src.resolve("b.bin"), RepositoryRoundTripTest.random(3 * 1024 * 1024, 2));
+        Files.writeString(src.resolve("c.txt"), "small\n");
+        return src;
+    }
+
+    private static List<Path> packs(Path repo) throws IOException {
+        try (Stream<Path> s = Files.walk(repo.resolve("data"))) {
+            return s.filter(Files::isRegularFile).sorted().toList();
+        }
+    }
+
+    private static void flipByte(Path p, long at) throws IOException {
+        byte[] b = Files.readAllBytes(p);
+        b[(int) at] ^= 0x40;
+        Files.delete(p);
+        Files.write(p, b);
+    }
+
+    @Test
+    void check_cleanRepository_ok_withAndWithoutReadData() throws IOException {
+        Path src = twoFiles();
+        try (Repository repo = TestRepos.fast(tmp.resolve("repo")).packSize(1 << 20).init()) {
+            repo.backup(src).run();
+            repo.backup(src).run();
+            CheckReport quick = repo.check().run();
+            assertThat(quick.ok()).as("%s", quick).isTrue();
+            assertThat(quick.snapshots()).isEqualTo(2);
+            assertThat(quick.packsRead()).isZero();
+            CheckReport full = repo.check().readData(true).run();
+            assertThat(full.ok()).as("%s", full).isTrue();
+            assertThat(full.packsRead()).isEqualTo(full.packs()).isGreaterThan(3);
+            CheckReport half = repo.check().subset("1/2").run();
+            assertThat(half.packsRead()).isEqualTo((full.packs() + 1) / 2);
+            assertThat(repo.check().subset("1M").seed(1).run().packsRead()).isBetween(1, 2);
+        }
+    }
+
+    @Test
+    void flippedByteInPack_readDataNamesPackAndFiles_unaffectedFileStillRestores() throws IOException {
+        Path src = twoFiles();
+        Path repoDir = tmp.resolve("repo");
+        Snapshot s;
+        try (Repository repo = TestRepos.fast(repoDir).packSize(1 << 20).init()) {
+            s = repo.backup(src).run().snapshot();
+        }
+        // Damage the first byte of the largest pack's first blob (a data pack of a.bin or b.bin).
+        Path victim = packs(repoDir).stream().max((x, y) -> Long.compare(x.toFile().length(), y.toFile().length()))
+                .orElseThrow();
+        flipByte(victim, 10);
+        try (Repository repo = TestRepos.fast(repoDir).open()) {
+            CheckReport quick = repo.check().run();
+            assertThat(quick.ok()).as("structure check does not read blobs: %s", quick).isTrue();
+            CheckReport full = repo.check().readData(true).run();
+            assertThat(full.ok()).isFalse();
+            assertThat(full.damagedPacks()).singleElement().satisfies(d -> {
+                assertThat(victim.getFileName().toString()).isEqualTo(d.pack());
+                // Only the first blob of the pack was hit: exactly one file holds it.
+                assertThat(d.files()).hasSize(1);
+                assertThat(d.files().get(0)).matches(s.shortId() + ":src/[ab]\\.bin");
+                assertThat(d.problem()).contains("1 of");
+            });
+            String damagedFile = full.damagedPacks().get(0).files().get(0).replaceAll(".*:src/", "");
+            Path out = tmp.resolve("partial");
+            repo.restore(s).include("src/c.txt").to(out);
+            assertThat(Files.readString(out.resolve("src/c.txt"))).isEqualTo("small\n");
+
+            // Repair drops only the damaged file.
+            RepairReport r = repo.repairSnapshots(true);
+            assertThat(r.lost()).singleElement().asString().contains(damagedFile);
+            Snapshot repaired = repo.snapshot("latest");
+            assertThat(repaired.tags()).contains("repaired");
+            Path again = tmp.resolve("repaired");
+            repo.restore(repaired).to(again);
+            assertThat(Files.exists(again.resolve("src/" + damagedFile))).isFalse();
+            String other = damagedFile.equals("a.bin") ? "b.bin" : "a.bin";
+            assertThat(Files.readAllBytes(again.resolve("src/" + other))).isEqualTo(Files.readAllBytes(src.resolve(other)));
+
+            // The damaged blob left the index: the next backup stores the file again, whole.
+            Snapshot fresh = repo.backup(src).run().snapshot();
+            assertThat(fresh.summary().dataBlobsAdded()).isGreaterThanOrEqualTo(1);
+            Path third = tmp.resolve("third");
+            repo.restore(fresh).to(third);
+            assertThat(Files.readAllBytes(third.resolve("src/" + damagedFile)))
+                    .isEqualTo(Files.readAllBytes(src.resolve(damagedFile)));
+            assertThat(repo.snapshots()).hasSize(2);
+        }
+    }
+
+    @Test
+    void deletedIndexFiles_repairIndex_everySnapshotRestoresIdentically() throws IOException {
+        Path src = RepositoryRoundTripTest.fixture(tmp);
+        Path repoDir = tmp.resolve("repo");
+        try (Repository repo = TestRepos.fast(repoDir).init()) {
+            repo.backup(src).run();
+            Files.writeString(src.resolve("new.txt"), "second snapshot\n");
+            repo.backup(src).run();
+        }
+        try (Stream<Path> idx = Files.list(repoDir.resolve("index"))) {
+            for (Path p : idx.toList()) {
+                Files.delete(p);
+            }
+        }
+        try (Repository repo = TestRepos.fast(repoDir).open()) {
+            assertThat(repo.check().run().ok()).isFalse();
+            RepairReport r = repo.repairIndex();
+            assertThat(r.lost()).isEmpty();
+            assertThat(repo.check().readData(true).run().ok()).isTrue();
+        }
+        try (Repository repo = TestRepos.fast(repoDir).open()) {
+            Path out = tmp.resolve("out");
+            repo.restore(repo.snapshot("latest")).to(out);
+            assertThat(TreeCompare.describe(out.resolve("src"), true)).isEqualTo(TreeCompare.describe(src, true));
+        }
+    }
+
+    @Test
+    void missingPack_checkNamesIt_repairSnapshotsDropsOnlyItsFiles() throws IOException {
+        Path src = twoFiles();
+        Path repoDir = tmp.resolve("repo");
+        try (Repository repo = TestRepos.fast(repoDir).packSize(1 << 20).init()) {
+            repo.backup(src).run();
+        }
+        Path victim = packs(repoDir).stream().max((x, y) -> Long.compare(x.toFile().length(), y.toFile().length()))
+                .orElseThrow();
+        Files.delete(victim);
+        try (Repository repo = TestRepos.fast(repoDir).open()) {
+            CheckReport c = repo.check().run();
+            assertThat(c.errors()).anyMatch(e -> e.contains(victim.getFileName().toString().substring(0, 8))
+                    && e.contains("missing"));
+            List<String> affected = c.damagedPacks().stream().flatMap(d -> d.files().stream())
+                    .map(f -> f.substring(f.indexOf(':') + 1)).toList();
+            assertThat(affected).isNotEmpty();
+            RepairReport r = repo.repairSnapshots(false);
+            // Exactly the files the check named are dropped.
+            assertThat(r.lost()).hasSameSizeAs(affected);
+            affected.forEach(f -> assertThat(r.lost()).anyMatch(l -> l.contains(f + ": data missing")));
+            repo.repairIndex();
+            assertThat(repo.check().readData(true).run().ok()).isTrue();
+            repo.restore(repo.snapshot("latest")).to(tmp.resolve("out"));
+            for (String f : List.of("src/a.bin", "src/b.bin", "src/c.txt")) {
+                assertThat(Files.exists(tmp.resolve("out").resolve(f))).isEqualTo(!affected.contains(f));
+            }
+        }
+    }
+
+    @Test
+    void faultyBackend_tenPercentFailures_backupCompletes_checkPasses() throws IOException {
+        Path src = Files.createDirectories(tmp.resolve("big"));
+        for (int i = 0; i < 8; i++) {
+            byte[] b = RepositoryRoundTripTest.random(8 * 1024 * 1024, i);
+            for (int k = 0; k < b.length; k += 4) {
+                b[k] = 0; // compressible, unlike pure noise
+            }
+            Files.write(src.resolve("f" + i), b);
+        }
+        FaultyBackend faulty = new FaultyBackend(new LocalBackend(tmp.resolve("repo")), 42)
+                .failRate(0.10).truncateRate(0.05).flipRate(0.02).delay(0.05, 2);
+        try (Repository repo = TestRepos.fast(faulty).retries(10, 1).packSize(4 << 20).init()) {
+            Snapshot s = repo.backup(src).run().snapshot();
+            CheckReport c = repo.check().readData(true).run();
+            assertThat(c.ok()).as("%s", c).isTrue();
+            assertThat(c.packsRead()).isGreaterThan(5);
+            repo.restore(s).to(tmp.resolve("out"));
+        }
+        assertThat(faulty.injected()).isGreaterThan(10);
+        assertThat(TreeCompare.describe(tmp.resolve("out/big"), true)).isEqualTo(TreeCompare.describe(src, true));
+    }
+}
