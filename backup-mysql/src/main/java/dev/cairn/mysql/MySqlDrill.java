@@ -5,6 +5,7 @@ import dev.cairn.ConfigurationException;
 import dev.cairn.Repository;
 import dev.cairn.snapshot.Snapshot;
 import dev.cairn.snapshot.SnapshotEntry;
+import dev.cairn.verify.Drill;
 import dev.cairn.verify.DrillReport;
 
 import java.security.SecureRandom;
@@ -26,18 +27,20 @@ import java.util.TreeMap;
  * database ({@code cairn_drill_<random>}) on a configured server, compares every table's row
  * count and checksum with the facts {@link MySqlSource} recorded at the dump's consistent point,
  * measures the restore time (RTO) and the data's age (RPO: drill start − snapshot time), drops
- * the scratch databases (also when something failed), and stores the {@link DrillReport} in the
- * repository. A differing, missing or unexpected table fails the drill, naming the table.
+ * the scratch databases (also when something failed), and returns the {@link DrillReport}; 
+ * {@link #runAndRecord} also stores it in the repository (the CLI records what {@link #run}
+ * returns itself, as the {@link Drill} contract says). A differing, missing or unexpected table
+ * fails the drill, naming the table.
  * Restored events are created disabled, so that nothing changes the copy while it is checked.
  *
  * <pre>{@code
  * DrillReport r = MySqlDrill.builder().url("mysql://drill@scratch-db:3306").password(pw).build()
- *         .run(repo, repo.snapshot("latest"));
+ *         .runAndRecord(repo, repo.snapshot("latest"));
  * }</pre>
  *
  * <p>Immutable and thread-safe.
  */
-public final class MySqlDrill {
+public final class MySqlDrill implements Drill {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Server server;
@@ -109,6 +112,12 @@ public final class MySqlDrill {
     }
 
     /** Drills {@code snapshot}, records the report in {@code repo} and returns it (with its id). */
+    public DrillReport runAndRecord(Repository repo, Snapshot snapshot) {
+        return repo.recordDrill(run(repo, snapshot));
+    }
+
+    /** Drills {@code snapshot} and returns the report (not recorded; see {@link #runAndRecord}). */
+    @Override
     public DrillReport run(Repository repo, Snapshot snapshot) {
         Objects.requireNonNull(repo, "repo");
         Objects.requireNonNull(snapshot, "snapshot");
@@ -176,7 +185,7 @@ public final class MySqlDrill {
         String target = server.describe() + "/" + base + (scratch.size() > 1 ? "_*" : "");
         DrillReport report = new DrillReport("", snapshot.id(), snapshot.sourceKind(), target, reportHost, start,
                 failures.isEmpty(), restoreTime, dataAge, checks, failures);
-        return repo.recordDrill(report);
+        return report;
     }
 
     private void copyConnection(MySqlRestore.Builder rb) {

@@ -110,7 +110,7 @@ class MySqlConsistencyIT {
             assertThat(Db.longValue(db, "SELECT COUNT(*) FROM `" + BANK + "`.ledger")).isGreaterThan(ledger);
             assertThat(Db.longValue(db, "SELECT SUM(balance) FROM `" + BANK + "`.accounts")).isEqualTo(TOTAL);
 
-            DrillReport d = Db.drill().scratchPrefix(Db.unique("cairn_drill_bank") + "_").build().run(repo, r.snapshot());
+            DrillReport d = Db.drill().scratchPrefix(Db.unique("cairn_drill_bank") + "_").build().runAndRecord(repo, r.snapshot());
             assertThat(d.failures()).isEmpty();
             assertThat(d.passed()).isTrue();
         } finally {

@@ -1,6 +1,8 @@
 package dev.cairn.mysql;
 
+import dev.cairn.Adapters;
 import dev.cairn.BackupResult;
+import dev.cairn.RestoreResult;
 import dev.cairn.ConfigurationException;
 import dev.cairn.Repository;
 import dev.cairn.snapshot.Snapshot;
@@ -16,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -74,7 +77,7 @@ class MySqlRoundTripIT {
     @AfterAll
     static void tearDown() throws SQLException {
         if (db != null) {
-            Db.drop(db, SRC, DST, SRC + "_again");
+            Db.drop(db, SRC, DST, SRC + "_again", SRC + "_uri");
             db.close();
         }
         if (repo != null) {
@@ -152,7 +155,7 @@ class MySqlRoundTripIT {
 
     @Test
     void drill_passesOnAGoodSnapshot_andCleansUp() throws SQLException {
-        DrillReport r = Db.drill().scratchPrefix(DRILL_PREFIX).build().run(repo, backup.snapshot());
+        DrillReport r = Db.drill().scratchPrefix(DRILL_PREFIX).build().runAndRecord(repo, backup.snapshot());
         assertThat(r.failures()).isEmpty();
         assertThat(r.passed()).isTrue();
         assertThat(r.id()).hasSize(64);
@@ -170,7 +173,7 @@ class MySqlRoundTripIT {
     void drill_failsNamingTheTable_whenTheRestoredDataDiffers() throws SQLException {
         BackupResult tampered = repo.backup(new TamperingSource(Db.source().database(SRC).build(), "tamper-me",
                 "tampered!")).run();
-        DrillReport r = Db.drill().scratchPrefix(DRILL_PREFIX).build().run(repo, tampered.snapshot());
+        DrillReport r = Db.drill().scratchPrefix(DRILL_PREFIX).build().runAndRecord(repo, tampered.snapshot());
         assertThat(r.passed()).isFalse();
         assertThat(r.failures()).containsExactly("table " + SRC + ".types: 4 rows, checksum differs");
         assertThat(r.checks()).anyMatch(c -> c.startsWith("table " + SRC + ".audit: ") && c.endsWith("checksum ok"));
@@ -185,5 +188,21 @@ class MySqlRoundTripIT {
         try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
             assertThat(s.filter(p -> p.getFileName().toString().startsWith("cairn-mysql-"))).isEmpty();
         }
+    }
+
+    @Test
+    void adapters_backUpRestoreAndDrill_byUri() throws SQLException {
+        String server = "mysql://root@127.0.0.1:3306";
+        BackupResult b = repo.backup(Adapters.source(server + "/" + SRC, Map.of())).run();
+        assertThat(b.snapshot().sourceKind()).isEqualTo("mysql");
+        RestoreResult r = Adapters.restoreTarget(server + "/" + SRC + "_uri", Map.of())
+                .restore(repo, b.snapshot(), List.of(SRC), false);
+        assertThat(r.files()).isEqualTo(1);
+        assertThat(Db.checksums(db, SRC + "_uri")).containsAllEntriesOf(Db.checksums(b.snapshot().facts(), SRC));
+        assertThatThrownBy(() -> Adapters.restoreTarget(server + "/" + SRC + "_uri", Map.of())
+                .restore(repo, b.snapshot(), List.of(), false)).hasMessageContaining("not empty");
+        DrillReport d = Adapters.drill("mysql", server + "?prefix=" + DRILL_PREFIX, Map.of()).run(repo, b.snapshot());
+        assertThat(d.passed()).isTrue();
+        assertThat(d.id()).isEmpty(); // the caller records it
     }
 }
