@@ -304,9 +304,11 @@ public final class MySqlSource implements Source {
         Process proc = null;
         Future<Map<String, Checksums.Result>> sums = null;
         boolean[] locked = {false};
+        long[] lockNanos = {0, 0}; // taken, held
         DumpStream.Callback unlock = () -> {
             if (locked[0]) {
                 locked[0] = false;
+                lockNanos[1] = System.nanoTime() - lockNanos[0];
                 try (Statement s = admin.createStatement()) {
                     s.execute("UNLOCK TABLES");
                 } catch (SQLException e) {
@@ -330,6 +332,7 @@ public final class MySqlSource implements Source {
             try (Statement s = admin.createStatement()) {
                 s.execute("SET SESSION lock_wait_timeout = " + Math.max(1, lockWaitTimeout.toSeconds()));
                 s.execute("FLUSH TABLES WITH READ LOCK");
+                lockNanos[0] = System.nanoTime();
                 locked[0] = true;
                 try (Statement c = ck.createStatement()) {
                     c.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
@@ -340,7 +343,7 @@ public final class MySqlSource implements Source {
                 tables = Checksums.tables(admin, db);
                 Map<String, String> charset = ServerInfo.charset(admin, db);
                 charset.forEach((k, v) -> session.fact("mysql.db." + db + "." + k, v));
-                proc = Tool.start(Tool.command(tool, optionFile, dumpArgs(tool, db)));
+                proc = Tool.start(Tool.command(tool, optionFile, dumpArgs(tool, info, db)));
                 proc.getOutputStream().close();
                 err = new Tool.ErrorTail(proc.getErrorStream(), "cairn-mysql-dump-stderr");
             } catch (SQLException | IOException | RuntimeException e) {
@@ -389,6 +392,8 @@ public final class MySqlSource implements Source {
                 }
             }
             session.fact("mysql.db." + db + ".tables", Integer.toString(tables.size()));
+            // How long writers waited: from the global read lock to the dump's snapshot being seen open.
+            session.fact("mysql.db." + db + ".lock.millis", Long.toString(TimeUnit.NANOSECONDS.toMillis(lockNanos[1])));
             session.fact("mysql.db." + db + ".entry", entryName(db));
             try (Statement c = ck.createStatement()) {
                 c.execute("COMMIT");
@@ -456,8 +461,10 @@ public final class MySqlSource implements Source {
 
     private static void recordPosition(SourceSession s, String prefix, ServerInfo.Position p, long at) {
         s.fact(prefix + "consistent.time", java.time.Instant.ofEpochMilli(at).toString());
-        s.fact(prefix + "binlog.enabled", Boolean.toString(p.file() != null));
-        if (p.file() != null) {
+        s.fact(prefix + "binlog.enabled", p.unavailable() != null ? "unknown" : Boolean.toString(p.file() != null));
+        if (p.unavailable() != null) {
+            s.fact(prefix + "binlog.unavailable", p.unavailable());
+        } else if (p.file() != null) {
             s.fact(prefix + "binlog.file", p.file());
             s.fact(prefix + "binlog.pos", Long.toString(p.position()));
         }
@@ -466,7 +473,7 @@ public final class MySqlSource implements Source {
         }
     }
 
-    static List<String> dumpArgs(Tool tool, String db) {
+    static List<String> dumpArgs(Tool tool, ServerInfo server, String db) {
         List<String> a = new ArrayList<>(List.of("--single-transaction", "--skip-lock-tables", "--routines",
                 "--triggers", "--events", "--hex-blob", "--default-character-set=utf8mb4", "--tz-utc", "--quick",
                 // Rows in primary-key order: free on InnoDB, stable dumps (better deduplication) elsewhere.
@@ -476,6 +483,9 @@ public final class MySqlSource implements Source {
         if (!tool.mariadb()) {
             // mysqldump would otherwise write SET @@GLOBAL.GTID_PURGED, which fails on a server with history.
             a.add("--set-gtid-purged=OFF");
+            if (server.mariadb()) {
+                a.add("--column-statistics=0"); // MariaDB has no COLUMN_STATISTICS table for mysqldump 8 to read
+            }
         }
         a.add(db);
         return a;

@@ -23,19 +23,26 @@ record ServerInfo(String version, String comment, boolean mariadb) {
         }
     }
 
-    /** A binlog position; {@code file} is null when the binlog is off. */
-    record Position(String file, long position, String gtid) {
+    /**
+     * A binlog position; {@code file} is null when the binlog is off, {@code unavailable} says why
+     * it could not be read (the account lacks BINLOG MONITOR / REPLICATION CLIENT), else null.
+     */
+    record Position(String file, long position, String gtid, String unavailable) {
     }
 
     /** The binlog file, position and GTID set now (call it while commits are blocked). */
     static Position position(Connection c, ServerInfo info) throws SQLException {
         String file = null;
         long pos = 0;
+        String unavailable = null;
         try (Statement s = c.createStatement()) {
             ResultSet first;
             try {
                 first = s.executeQuery("SHOW MASTER STATUS");
             } catch (SQLException e) {
+                if (e.getErrorCode() != 1064) {
+                    throw e;
+                }
                 first = s.executeQuery("SHOW BINARY LOG STATUS"); // MySQL 8.4 dropped the old name
             }
             try (ResultSet rs = first) {
@@ -44,6 +51,12 @@ record ServerInfo(String version, String comment, boolean mariadb) {
                     pos = rs.getLong(2);
                 }
             }
+        } catch (SQLException e) {
+            if (e.getErrorCode() != 1227 && e.getErrorCode() != 1045) {
+                throw e;
+            }
+            // The backup is still whole; only point-in-time recovery lacks its starting point.
+            unavailable = e.getMessage();
         }
         String gtid = "";
         String q = info.mariadb() ? (file != null ? "SELECT @@GLOBAL.gtid_binlog_pos" : "SELECT @@GLOBAL.gtid_current_pos")
@@ -55,7 +68,7 @@ record ServerInfo(String version, String comment, boolean mariadb) {
         } catch (SQLException e) {
             // no GTIDs on this server (old MySQL): leave empty
         }
-        return new Position(file, pos, gtid);
+        return new Position(file, pos, gtid, unavailable);
     }
 
     /** The database's default character set and collation ({@code charset}, {@code collation}). */

@@ -26,6 +26,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class MySqlFailureIT {
     private static final String DB = Db.unique("cairn_it_fail");
     private static final String USER = Db.unique("cairn_it");
+    /** Like USER, without BINLOG MONITOR. */
+    private static final String NO_BINLOG = USER + "_nb";
     /** Every character the option file must escape or keep: quotes, backslash, '#', spaces. */
     private static final String PASSWORD = "p\"a\\ss#w'rd x ;=";
     private static Connection db;
@@ -44,6 +46,9 @@ class MySqlFailureIT {
             String u = "'" + USER + "'@'" + host + "'";
             Db.exec(db, "CREATE USER " + u + " IDENTIFIED BY '" + PASSWORD.replace("\\", "\\\\").replace("'", "\\'") + "'",
                     "GRANT RELOAD, BINLOG MONITOR ON *.* TO " + u, "GRANT ALL ON `" + DB + "`.* TO " + u);
+            String nb = "'" + NO_BINLOG + "'@'" + host + "'";
+            Db.exec(db, "CREATE USER " + nb + " IDENTIFIED BY 'nb-password'", "GRANT RELOAD ON *.* TO " + nb,
+                    "GRANT ALL ON `" + DB + "`.* TO " + nb);
         }
     }
 
@@ -52,7 +57,8 @@ class MySqlFailureIT {
         if (db != null) {
             Db.drop(db, DB);
             for (String host : new String[] {"localhost", "127.0.0.1"}) {
-                Db.exec(db, "DROP USER IF EXISTS '" + USER + "'@'" + host + "'");
+                Db.exec(db, "DROP USER IF EXISTS '" + USER + "'@'" + host + "'",
+                        "DROP USER IF EXISTS '" + NO_BINLOG + "'@'" + host + "'");
             }
             db.close();
         }
@@ -69,7 +75,7 @@ class MySqlFailureIT {
         // No global read lock left behind: a write goes through at once.
         Db.exec(db, "SET SESSION lock_wait_timeout = 5", "UPDATE `" + DB + "`.t SET pad = pad WHERE id = 1");
         try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            assertThat(s.filter(p -> p.getFileName().toString().startsWith("cairn-mysql-"))).isEmpty();
+            assertThat(s.filter(p -> p.getFileName().toString().matches("cairn-mysql-.*\\.cnf"))).isEmpty();
         }
     }
 
@@ -145,5 +151,14 @@ class MySqlFailureIT {
         var ok = repo.backup(Db.source().database(DB).build()).run();
         assertThat(repo.snapshots()).hasSize(1);
         assertThat(ok.snapshot().summary().bytesTotal()).isGreaterThan(200_000);
+    }
+
+    @Test
+    void withoutBinlogPrivilege_theBackupIsWhole_andSaysWhyThePositionIsMissing() {
+        var r = repo.backup(MySqlSource.builder().host(Db.HOST).port(Db.PORT).user(NO_BINLOG)
+                .password(Secret.of("nb-password".toCharArray())).database(DB).build()).run();
+        assertThat(r.snapshot().facts()).containsEntry("mysql.binlog.enabled", "unknown")
+                .containsEntry("mysql.table." + DB + ".t.rows", "2000");
+        assertThat(r.snapshot().facts().get("mysql.binlog.unavailable")).contains("BINLOG MONITOR");
     }
 }

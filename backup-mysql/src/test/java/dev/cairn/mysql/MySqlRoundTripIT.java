@@ -97,6 +97,8 @@ class MySqlRoundTripIT {
         assertThat(f.get("mysql.dump.tool")).contains("mariadb-dump");
         assertThat(f).containsKeys("mysql.binlog.enabled", "mysql.consistent.time", "mysql.db." + SRC + ".binlog.enabled");
         assertThat(f.get("mysql.db." + SRC + ".collation")).isEqualTo("utf8mb4_unicode_ci");
+        assertThat(Long.parseLong(f.get("mysql.db." + SRC + ".lock.millis"))).isBetween(0L, 10_000L);
+        assertThat(f.get("mysql.checksum.algorithm")).isEqualTo("cairn-md5sum-v1");
         assertThat(f.get("mysql.table." + SRC + ".types.rows")).isEqualTo("4");
         assertThat(f.get("mysql.table." + SRC + ".empty_one.rows")).isEqualTo("0");
         assertThat(f.get("mysql.table." + SRC + ".legacy.engine")).startsWith("MyISAM");
@@ -186,7 +188,7 @@ class MySqlRoundTripIT {
     void optionFiles_areDeleted() throws IOException {
         repo.backup(Db.source().database(SRC).build()).run();
         try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            assertThat(s.filter(p -> p.getFileName().toString().startsWith("cairn-mysql-"))).isEmpty();
+            assertThat(s.filter(p -> p.getFileName().toString().matches("cairn-mysql-.*\\.cnf"))).isEmpty();
         }
     }
 

@@ -39,12 +39,12 @@ class UnitTest {
     @Test
     void dumpCommand_carriesNoPassword() {
         Tool t = new Tool(Path.of("/usr/bin/mariadb-dump"), "x", true);
-        List<String> cmd = Tool.command(t, Path.of("/tmp/o.cnf"), MySqlSource.dumpArgs(t, "shop"));
+        List<String> cmd = Tool.command(t, Path.of("/tmp/o.cnf"), MySqlSource.dumpArgs(t, new ServerInfo("10.11.19-MariaDB", "", true), "shop"));
         assertThat(cmd.get(1)).isEqualTo("--defaults-extra-file=/tmp/o.cnf");
         assertThat(cmd).contains("--single-transaction", "--routines", "--triggers", "--events", "--hex-blob",
                 "--default-character-set=utf8mb4").endsWith("shop").noneMatch(a -> a.startsWith("--password")
                 || a.startsWith("-p"));
-        assertThat(MySqlSource.dumpArgs(new Tool(Path.of("mysqldump"), "x", false), "s")).contains("--set-gtid-purged=OFF");
+        assertThat(MySqlSource.dumpArgs(new Tool(Path.of("mysqldump"), "x", false), new ServerInfo("10.11.19-MariaDB", "", true), "s")).contains("--set-gtid-purged=OFF", "--column-statistics=0");
     }
 
     @Test
