@@ -87,23 +87,25 @@ public class DedupBench {
     public static void main(String[] a) throws Exception {
         Path d1 = Path.of(a[0]), d2 = Path.of(a[1]), work = Path.of(a[2]);
         long size2 = Files.size(d2);
-        System.out.printf("%-18s %14s %9s %14s %9s %8s %14s %14s%n", "setting", "added(plain)", "% dump", "repo growth",
-                "% dump", "chunks+", "repo after 1", "repo after 2");
+        System.out.printf("%-18s %14s %9s %14s %9s %8s %14s %14s %8s %8s%n", "setting", "added(plain)", "% dump",
+                "repo growth", "% dump", "chunks+", "repo after 1", "repo after 2", "1st s", "2nd s");
         for (int i = 3; i < a.length; i++) {
             int avg = Integer.parseInt(a[i]) * 1024;
             Path dir = work.resolve("repo-cairn-" + a[i] + "k");
             try (Repository r = Repository.at(dir).password(Secret.of("bench-only".toCharArray())).kdf(8192, 1, 1)
                     .chunkSizes("stream", avg / 4, avg, avg * 4).init()) {
-                r.backup(StreamSource.of("db.sql", () -> Files.newInputStream(d1)).withChunking("stream")).run();
+                BackupResult first = r.backup(StreamSource.of("db.sql", () -> Files.newInputStream(d1))
+                        .withChunking("stream")).run();
                 long after1 = du(dir);
                 BackupResult b = r.backup(StreamSource.of("db.sql", () -> Files.newInputStream(d2))
                         .withChunking("stream")).run();
                 long after2 = du(dir);
                 var s = b.snapshot().summary();
-                System.out.printf("%-18s %14d %8.2f%% %14d %8.2f%% %8d %14d %14d%n",
+                System.out.printf("%-18s %14d %8.2f%% %14d %8.2f%% %8d %14d %14d %8.1f %8.1f%n",
                         "cairn " + avg / 4096 + "K/" + a[i] + "K/" + avg / 256 + "K", s.bytesAdded(),
                         100.0 * s.bytesAdded() / size2, after2 - after1, 100.0 * (after2 - after1) / size2,
-                        s.dataBlobsAdded(), after1, after2);
+                        s.dataBlobsAdded(), after1, after2, first.snapshot().summary().durationMillis() / 1000.0,
+                        s.durationMillis() / 1000.0);
             }
         }
     }

@@ -151,24 +151,24 @@ public final class MySqlDrill implements Drill {
         Duration restoreTime = Duration.ZERO;
         try (Connection c = server.connect()) {
             try {
-                for (Map.Entry<String, String> e : scratch.entrySet()) {
-                    if (!failures.isEmpty()) {
-                        break;
-                    }
-                    String db = e.getKey();
-                    MySqlRestore.Builder rb = MySqlRestore.builder().database(db, e.getValue()).disableEvents(true);
+                if (failures.isEmpty()) {
+                    // One restore for all databases: references between them follow them to their scratch names.
+                    MySqlRestore.Builder rb = MySqlRestore.builder().disableEvents(true);
+                    scratch.forEach(rb::database);
                     copyConnection(rb);
                     long t0 = System.nanoTime();
                     try {
                         MySqlRestore.Result r = rb.build().restore(repo, snapshot);
-                        checks.add("database " + db + ": " + r.bytes() + " dump bytes restored into " + e.getValue());
+                        restoreTime = Duration.ofNanos(System.nanoTime() - t0);
+                        scratch.forEach((db, s) -> checks.add("database " + db + ": restored into " + s));
+                        checks.add(r.bytes() + " dump bytes restored in " + restoreTime.toMillis() + " ms");
+                        for (Map.Entry<String, String> e : scratch.entrySet()) {
+                            compare(c, snapshot, e.getKey(), e.getValue(), checks, failures);
+                        }
                     } catch (BackupException ex) {
-                        failures.add("database " + db + ": restore failed: " + ex.getMessage());
-                        continue;
-                    } finally {
-                        restoreTime = restoreTime.plusNanos(System.nanoTime() - t0);
+                        restoreTime = Duration.ofNanos(System.nanoTime() - t0);
+                        failures.add("restore failed: " + ex.getMessage());
                     }
-                    compare(c, snapshot, db, e.getValue(), checks, failures);
                 }
             } finally {
                 for (String s : scratch.values()) {

@@ -39,7 +39,9 @@ import java.util.Objects;
  * <p>Restoring under a new name never touches the original database: the dump carries no
  * {@code USE} or {@code CREATE DATABASE} (it is written without {@code --databases}), views are
  * written unqualified by the dump tool, and names that triggers, routines and events qualify with
- * the source database are rewritten on the way ({@code SchemaRewriter}). A target that exists and
+ * the source database are rewritten on the way ({@code SchemaRewriter}). Databases restored
+ * together under new names keep referring to each other (a view in {@code b} over {@code a.t}
+ * follows {@code a} to its new name); references to databases outside the restore stay. A target that exists and
  * holds anything (tables, views, routines, events) is refused unless {@link Builder#overwrite}, which
  * drops and re-creates it. A target created by a restore that then fails is dropped again. The
  * target is created with the source's character set and collation when the snapshot recorded them.
@@ -150,8 +152,15 @@ public final class MySqlRestore {
         Tool tool = Tool.find(clientTool, Tool.CLIENT_TOOLS);
         long bytes = 0;
         try (Connection admin = server.connect()) {
+            // Databases restored together under new names keep referring to each other.
+            Map<String, String> renames = new LinkedHashMap<>();
+            plan.forEach((s, t) -> {
+                if (!s.equals(t)) {
+                    renames.put(s, t);
+                }
+            });
             for (Map.Entry<String, String> e : plan.entrySet()) {
-                bytes += restoreOne(repo, snapshot, admin, tool, e.getKey(), e.getValue());
+                bytes += restoreOne(repo, snapshot, admin, tool, e.getKey(), e.getValue(), renames);
             }
         } catch (SQLException e) {
             throw new BackupException(ErrorCode.FAILED, "Restore into " + server.describe() + " failed: "
@@ -188,7 +197,7 @@ public final class MySqlRestore {
     }
 
     private long restoreOne(Repository repo, Snapshot snapshot, Connection admin, Tool tool, String source,
-                            String target) throws SQLException {
+                            String target, Map<String, String> renames) throws SQLException {
         boolean exists = exists(admin, target);
         if (exists) {
             int objects = objects(admin, target);
@@ -212,7 +221,7 @@ public final class MySqlRestore {
             created = true;
         }
         try {
-            return stream(repo, snapshot, tool, source, target);
+            return stream(repo, snapshot, tool, source, target, renames);
         } catch (RuntimeException e) {
             if (created) {
                 try {
@@ -225,7 +234,8 @@ public final class MySqlRestore {
         }
     }
 
-    private long stream(Repository repo, Snapshot snapshot, Tool tool, String source, String target) {
+    private long stream(Repository repo, Snapshot snapshot, Tool tool, String source, String target,
+                        Map<String, String> renames) {
         Path opt = null;
         Process p = null;
         long n = 0;
@@ -247,8 +257,8 @@ public final class MySqlRestore {
                     return r;
                 }
             };
-            try (InputStream in = source.equals(target) && !disableEvents ? raw
-                    : new SchemaRewriter(raw, source, target, disableEvents);
+            try (InputStream in = renames.isEmpty() && !disableEvents ? raw
+                    : new SchemaRewriter(raw, renames, disableEvents);
                  OutputStream out = p.getOutputStream()) {
                 byte[] buf = new byte[256 * 1024];
                 int r;

@@ -32,8 +32,8 @@ final class SchemaRewriter extends InputStream {
         SLASH_STAR_M, BLOCK, BLOCK_STAR, EXEC_DIGITS }
 
     private final InputStream in;
-    private final byte[] from;
-    private final byte[] to;
+    /** Source database name (UTF-8, as a string of ISO-8859-1 chars for lookup) → back-quoted target. */
+    private final java.util.Map<String, byte[]> renames = new java.util.HashMap<>();
     private final boolean disableEvents;
 
     private final byte[] inBuf = new byte[64 * 1024];
@@ -63,9 +63,18 @@ final class SchemaRewriter extends InputStream {
     private boolean captureLiteral;
 
     SchemaRewriter(InputStream in, String from, String to, boolean disableEvents) {
+        this(in, java.util.Map.of(from, to), disableEvents);
+    }
+
+    /**
+     * Renames every database in {@code renames} (source → target): restoring a set of databases
+     * together keeps their references to each other inside the set; references to databases not
+     * in the map stay as they are.
+     */
+    SchemaRewriter(InputStream in, java.util.Map<String, String> renames, boolean disableEvents) {
         this.in = in;
-        this.from = from.getBytes(StandardCharsets.UTF_8);
-        this.to = Checksums.quote(to).getBytes(StandardCharsets.UTF_8);
+        renames.forEach((f, t) -> this.renames.put(new String(f.getBytes(StandardCharsets.UTF_8),
+                StandardCharsets.ISO_8859_1), Checksums.quote(t).getBytes(StandardCharsets.UTF_8)));
         this.disableEvents = disableEvents;
     }
 
@@ -345,23 +354,26 @@ final class SchemaRewriter extends InputStream {
         pending = true;
     }
 
-    private boolean matchesSource() {
-        if (tokLen != from.length || !Arrays.equals(tok, 0, tokLen, from, 0, tokLen)) {
-            return false;
+    /** The renamed identifier, or null when the token is not a source database. */
+    private byte[] renamed() {
+        if (tokLen > 256) {
+            return null;
         }
-        if (!tokQuoted) { // an unquoted number is never a database name
-            for (int i = 0; i < tokLen; i++) {
-                if (tok[i] < '0' || tok[i] > '9') {
-                    return true;
-                }
+        byte[] to = renames.get(new String(tok, 0, tokLen, StandardCharsets.ISO_8859_1));
+        if (to == null || tokQuoted) {
+            return to;
+        }
+        for (int i = 0; i < tokLen; i++) { // an unquoted number is never a database name
+            if (tok[i] < '0' || tok[i] > '9') {
+                return to;
             }
-            return false;
         }
-        return true;
+        return null;
     }
 
     private void flushIdent(boolean qualifier) {
-        if ((qualifier || schemaNext) && matchesSource()) {
+        byte[] to = qualifier || schemaNext ? renamed() : null;
+        if (to != null) {
             emit(to, to.length);
         } else if (!tokQuoted && disableEvents && eventHeader && keyword().equals("ENABLE")) {
             emit("DISABLE".getBytes(StandardCharsets.US_ASCII), 7);

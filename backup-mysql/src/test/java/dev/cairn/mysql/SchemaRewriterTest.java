@@ -109,4 +109,12 @@ class SchemaRewriterTest {
                 "we`ird", false).readAllBytes(), StandardCharsets.UTF_8);
         assertThat(out).isEqualTo("INSERT INTO `we``ird`.`größe` VALUES ('😀');");
     }
+
+    @Test
+    void severalDatabases_renamedTogether_othersStay() throws IOException {
+        String sql = "CREATE VIEW v AS SELECT * FROM `a`.t JOIN b.t JOIN `c`.t;";
+        String out = new String(new SchemaRewriter(new ByteArrayInputStream(sql.getBytes(StandardCharsets.UTF_8)),
+                java.util.Map.of("a", "a2", "b", "b2"), false).readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(out).isEqualTo("CREATE VIEW v AS SELECT * FROM `a2`.t JOIN `b2`.t JOIN `c`.t;");
+    }
 }
