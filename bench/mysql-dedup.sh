@@ -3,7 +3,7 @@
 #
 #   bench/mysql-dedup.sh
 #   (env: WORK=/tmp/cairn-dedup-mysql  TABLES=8  ROWS=500000  EVENTS=1000  SIZES="16 32 64 128"
-#         KEEP=1 keeps the sysbench database)
+#         KEEP=1 keeps the sysbench database, REBUILD=1 rebuilds target/cairn.jar)
 #
 # 1. sysbench oltp_read_write prepare: TABLES x ROWS rows (8 x 500000 is a ~800 MB dump) in database
 #    cairn_bench_sbtest on 127.0.0.1:3306 (root, no password).
@@ -29,8 +29,9 @@ jar="$here/backup-cli/target/cairn.jar"
 
 command -v sysbench >/dev/null || apt-get install -y sysbench
 command -v restic >/dev/null || apt-get install -y restic
-if [ ! -f "$jar" ]; then
-  (cd "$here" && mvn -B -q install -DskipTests -pl backup-cli -am)
+if [ ! -f "$jar" ] || [ "${REBUILD:-0}" = 1 ]; then
+  # clean: the shaded jar replaces the main artifact, and re-shading it keeps stale adapter classes.
+  (cd "$here" && mvn -B -q install -DskipTests -pl backup-mysql -am && mvn -B -q clean package -DskipTests -pl backup-cli)
 fi
 rm -rf "$work"; mkdir -p "$work"
 umask 077
@@ -38,7 +39,7 @@ mysql=(mariadb --protocol=tcp -h127.0.0.1 -P3306 -uroot)
 sb=(sysbench --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port=3306 --mysql-user=root --mysql-db="$db"
     --tables="$tables" --table-size="$rows")
 secs() { date +%s.%N; }
-took() { printf '%.1f' "$(echo "$(secs) - $1" | bc)"; }
+took() { awk -v a="$1" -v b="$(secs)" 'BEGIN { printf "%.1f", b - a }'; }
 
 echo "== prepare: $tables tables x $rows rows"
 "${mysql[@]}" -e "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db"
