@@ -257,8 +257,9 @@ public final class MySqlRestore {
                     return r;
                 }
             };
-            try (InputStream in = renames.isEmpty() && !disableEvents ? raw
-                    : new SchemaRewriter(raw, renames, disableEvents);
+            InputStream feed = tool.mariadb() ? raw : withoutSandboxLine(raw);
+            try (InputStream in = renames.isEmpty() && !disableEvents ? feed
+                    : new SchemaRewriter(feed, renames, disableEvents);
                  OutputStream out = p.getOutputStream()) {
                 byte[] buf = new byte[256 * 1024];
                 int r;
@@ -307,6 +308,33 @@ public final class MySqlRestore {
                 }
             }
         }
+    }
+
+    private static final byte[] SANDBOX = "/*M!999999\\- enable the sandbox mode */".getBytes(
+            java.nio.charset.StandardCharsets.US_ASCII);
+
+    /**
+     * The dump without the first line that mariadb-dump (10.5.25, 10.6.18, 10.11.8 and later)
+     * writes to put the MariaDB client in sandbox mode: MySQL's client reads its {@code \-} as an
+     * unknown command and stops.
+     */
+    static InputStream withoutSandboxLine(InputStream in) throws IOException {
+        java.io.PushbackInputStream p = new java.io.PushbackInputStream(in, 128);
+        byte[] head = new byte[128];
+        int n = 0;
+        int r;
+        while (n < head.length && (r = p.read()) >= 0) {
+            head[n++] = (byte) r;
+            if (r == '\n') {
+                break;
+            }
+        }
+        boolean sandbox = n >= SANDBOX.length && java.util.Arrays.equals(head, 0, SANDBOX.length, SANDBOX, 0,
+                SANDBOX.length) && head[n - 1] == '\n';
+        if (!sandbox) {
+            p.unread(head, 0, n);
+        }
+        return p;
     }
 
     private static Thread drain(InputStream in) {

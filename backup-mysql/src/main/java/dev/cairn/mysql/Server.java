@@ -87,6 +87,7 @@ final class Server {
     Path writeOptionFile(Tool tool) throws IOException {
         Path f = Files.createTempFile("cairn-mysql-", ".cnf",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        f.toFile().deleteOnExit(); // callers delete it at once; this covers a JVM stopped in between
         try (OutputStream out = Files.newOutputStream(f)) {
             StringBuilder sb = new StringBuilder("[client]\n");
             sb.append("host=").append(quote(host)).append('\n');

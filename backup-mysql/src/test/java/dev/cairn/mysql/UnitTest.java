@@ -112,4 +112,15 @@ class UnitTest {
         assertThat(fired.get()).isEqualTo(2); // at the end of the stream at the latest
         assertThat(cut.completed()).isFalse();
     }
+
+    @Test
+    void sandboxLine_isDroppedForMySqlClients_only() throws IOException {
+        String dump = "/*M!999999\\- enable the sandbox mode */ \n-- MariaDB dump 10.19\nCREATE TABLE t (a int);\n";
+        assertThat(new String(MySqlRestore.withoutSandboxLine(new ByteArrayInputStream(dump.getBytes(
+                StandardCharsets.UTF_8))).readAllBytes(), StandardCharsets.UTF_8))
+                .isEqualTo("-- MariaDB dump 10.19\nCREATE TABLE t (a int);\n");
+        String mysql = "-- MySQL dump 10.13\nCREATE TABLE t (a int);\n";
+        assertThat(new String(MySqlRestore.withoutSandboxLine(new ByteArrayInputStream(mysql.getBytes(
+                StandardCharsets.UTF_8))).readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(mysql);
+    }
 }
