@@ -1,0 +1,2 @@
+/** MySQL and MariaDB: backups through the dump tool, restores through the client, verified drills. */
+package dev.cairn.mysql;
