@@ -226,33 +226,28 @@ public final class BlobIndex {
                     Arrays.copyOf(sSt, m), Arrays.copyOf(sPl, m), m, packs.toArray(new Id[0]));
         }
 
-        /** Sorts positions by id without boxing: a merge sort over an int permutation. */
+        /**
+         * Sorts positions by id without boxing: the JDK's primitive sort on keys holding the id's
+         * first 32 bits over the position, then an insertion pass that orders the (rare, short)
+         * runs sharing those 32 bits by the whole id. Linear beyond the sort.
+         */
         private int[] sortedPermutation() {
-            int[] a = new int[n];
+            long[] keys = new long[n];
             for (int i = 0; i < n; i++) {
-                a[i] = i;
+                // Flipping bit 63 makes the signed sort order the unsigned order of the id's top bits.
+                keys[i] = ((ids[4 * i] & 0xffffffff00000000L) | (i & 0xffffffffL)) ^ Long.MIN_VALUE;
             }
-            int[] tmp = new int[n];
-            for (int width = 1; width < n; width *= 2) {
-                for (int lo = 0; lo < n; lo += 2 * width) {
-                    int mid = Math.min(lo + width, n);
-                    int hi = Math.min(lo + 2 * width, n);
-                    int i = lo;
-                    int j = mid;
-                    int k = lo;
-                    while (i < mid && j < hi) {
-                        tmp[k++] = cmp(a[i], a[j]) <= 0 ? a[i++] : a[j++];
-                    }
-                    while (i < mid) {
-                        tmp[k++] = a[i++];
-                    }
-                    while (j < hi) {
-                        tmp[k++] = a[j++];
-                    }
+            Arrays.sort(keys);
+            int[] a = new int[n];
+            for (int k = 0; k < n; k++) {
+                a[k] = (int) keys[k];
+            }
+            for (int k = 1; k < n; k++) {
+                for (int j = k; j > 0 && cmp(a[j - 1], a[j]) > 0; j--) {
+                    int t = a[j];
+                    a[j] = a[j - 1];
+                    a[j - 1] = t;
                 }
-                int[] s = a;
-                a = tmp;
-                tmp = s;
             }
             return a;
         }

@@ -76,4 +76,29 @@ class BlobIndexTest {
         assertThat(m.size()).isEqualTo(1);
         assertThat(m.get(id)).isEqualTo(loc);
     }
+
+    @Test
+    void idsSharingTheirFirstBytes_sortAndLookUpByTheWholeId() {
+        Random r = new Random(6);
+        BlobIndex.Builder b = new BlobIndex.Builder();
+        List<Id> ids = new ArrayList<>();
+        Id pack = randomId(r);
+        for (int i = 0; i < 3000; i++) {
+            byte[] id = new byte[32];
+            r.nextBytes(id);
+            id[0] = (byte) (i % 3); // only three distinct first words' top bytes...
+            id[1] = id[2] = id[3] = 0x7f; // ...and equal next bytes: long runs for the fix-up pass
+            ids.add(Id.of(id));
+            b.add(id, pack, i, 100, 100, 0, 0);
+        }
+        BlobIndex idx = b.build();
+        assertThat(idx.size()).isEqualTo(3000);
+        List<BlobLocation> all = idx.all();
+        for (int k = 1; k < all.size(); k++) {
+            assertThat(all.get(k - 1).id()).isLessThan(all.get(k).id());
+        }
+        for (int i = 0; i < ids.size(); i++) {
+            assertThat(idx.get(ids.get(i)).offset()).isEqualTo(i);
+        }
+    }
 }
