@@ -575,9 +575,7 @@ public final class Repository implements AutoCloseable {
             Snapshot draft = new Snapshot("0".repeat(64), started, cmd.host, System.getProperty("user.name", ""),
                     cmd.tags, cmd.source.kind(), cmd.source.descriptor(), cmd.source.paths(), root.hex(),
                     parent == null ? Optional.empty() : Optional.of(parent.id()), VERSION, summary, run.facts());
-            byte[] enc = crypto.encrypt(SnapshotCodec.encode(draft), SnapshotCodec.AD);
-            String id = PackFormat.sha256(enc, 0, enc.length).hex();
-            backend.put("snapshots/" + id, enc, 0, enc.length);
+            String id = writeSnapshot(draft);
             synchronized (this) {
                 index = idx.merged();
             }
@@ -588,6 +586,14 @@ public final class Repository implements AutoCloseable {
         } catch (IOException e) {
             throw new BackendException("Backup to " + backend.location() + " failed: " + e.getMessage(), true, e);
         }
+    }
+
+    /** Stores a snapshot manifest (its id field is ignored); returns the id: the SHA-256 of the object. */
+    private String writeSnapshot(Snapshot s) throws IOException {
+        byte[] enc = crypto.encrypt(SnapshotCodec.encode(s), SnapshotCodec.AD);
+        String id = PackFormat.sha256(enc, 0, enc.length).hex();
+        backend.put("snapshots/" + id, enc, 0, enc.length);
+        return id;
     }
 
     /** After a failed backup: let queued blobs land and index them, so the next backup reuses them. */
@@ -981,9 +987,7 @@ public final class Repository implements AutoCloseable {
             }
             store.flush(); // new trees are indexed before any snapshot names them
             for (Snapshot[] r : rewrites) {
-                byte[] enc = crypto.encrypt(SnapshotCodec.encode(r[1]), SnapshotCodec.AD);
-                String id = PackFormat.sha256(enc, 0, enc.length).hex();
-                backend.put("snapshots/" + id, enc, 0, enc.length);
+                String id = writeSnapshot(r[1]);
                 backend.delete("snapshots/" + r[0].id());
                 changed.add("snapshot " + r[0].shortId() + " rewritten as " + id.substring(0, 8));
             }

@@ -67,19 +67,27 @@ public final class S3Adapters {
         S3BucketRestore.Builder b = S3BucketRestore.builder().environment(env).bucket(uri.getHost()).prefix(prefix(uri))
                 .overwrite(overwrite || Boolean.parseBoolean(q.getOrDefault("overwrite", "false")))
                 .createBucket(Boolean.parseBoolean(q.getOrDefault("createBucket", "false")));
+        connection(q, b::endpoint, b::region, b::pathStyle, b::maxConcurrency);
+        return b.build();
+    }
+
+    /** Applies the connection options every s3 URI may carry to a builder's setters. */
+    private static void connection(Map<String, String> q, java.util.function.Consumer<URI> endpoint,
+                                   java.util.function.Consumer<String> region,
+                                   java.util.function.Consumer<Boolean> pathStyle,
+                                   java.util.function.IntConsumer maxConcurrency) {
         if (q.containsKey("endpoint")) {
-            b.endpoint(URI.create(q.get("endpoint")));
+            endpoint.accept(URI.create(q.get("endpoint")));
         }
         if (q.containsKey("region")) {
-            b.region(q.get("region"));
+            region.accept(q.get("region"));
         }
         if (q.containsKey("pathStyle")) {
-            b.pathStyle(Boolean.parseBoolean(q.get("pathStyle")));
+            pathStyle.accept(Boolean.parseBoolean(q.get("pathStyle")));
         }
         if (q.containsKey("maxConcurrency")) {
-            b.maxConcurrency(Integer.parseInt(q.get("maxConcurrency")));
+            maxConcurrency.accept(Integer.parseInt(q.get("maxConcurrency")));
         }
-        return b.build();
     }
 
     /** {@code cairn backup s3://bucket/prefix}. */
@@ -94,18 +102,7 @@ public final class S3Adapters {
             Map<String, String> q = query(uri, SOURCE_OPTIONS);
             S3BucketSource.Builder b = S3BucketSource.builder().environment(env).bucket(uri.getHost())
                     .prefix(prefix(uri));
-            if (q.containsKey("endpoint")) {
-                b.endpoint(URI.create(q.get("endpoint")));
-            }
-            if (q.containsKey("region")) {
-                b.region(q.get("region"));
-            }
-            if (q.containsKey("pathStyle")) {
-                b.pathStyle(Boolean.parseBoolean(q.get("pathStyle")));
-            }
-            if (q.containsKey("maxConcurrency")) {
-                b.maxConcurrency(Integer.parseInt(q.get("maxConcurrency")));
-            }
+            connection(q, b::endpoint, b::region, b::pathStyle, b::maxConcurrency);
             return b.build();
         }
     }

@@ -85,13 +85,7 @@ public final class Repairer {
             if (part.isEmpty()) {
                 break;
             }
-            byte[] f = IndexFormat.encode(part, crypto);
-            String name = "index/" + PackFormat.sha256(f, 0, f.length).hex();
-            try {
-                backend.put(name, f, 0, f.length);
-            } catch (java.nio.file.FileAlreadyExistsException e) {
-                // identical index already there
-            }
+            String name = IndexFormat.write(backend, part, crypto);
             written.add(name);
         }
         for (String o : old) {

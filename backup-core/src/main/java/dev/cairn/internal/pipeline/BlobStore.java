@@ -207,17 +207,10 @@ public final class BlobStore {
         if (all.isEmpty()) {
             return;
         }
-        byte[] file = IndexFormat.encode(all, crypto);
-        String name = "index/" + PackFormat.sha256(file, 0, file.length).hex();
         try {
-            backend.put(name, file, 0, file.length);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-            // the same index content is already stored
+            IndexFormat.write(backend, all, crypto);
         } catch (IOException e) {
-            synchronized (written) {
-                written.addAll(all); // try again with the next index file
-            }
-            throw new BackendException("Cannot write index " + name + " to " + backend.location() + ": "
+            throw new BackendException("Cannot write an index file to " + backend.location() + ": "
                     + e.getMessage(), true, e);
         }
     }

@@ -47,6 +47,22 @@ public final class IndexFormat {
         return crypto.encrypt(w.toByteArray(), AD);
     }
 
+    /**
+     * Encodes and stores one index file ({@code index/<sha256>}); an identical file already
+     * stored counts as written. Returns its name.
+     */
+    public static String write(dev.cairn.backend.Backend backend, Collection<BlobLocation> blobs, Crypto crypto)
+            throws java.io.IOException {
+        byte[] f = encode(blobs, crypto);
+        String name = "index/" + PackFormat.sha256(f, 0, f.length).hex();
+        try {
+            backend.put(name, f, 0, f.length);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            // the same index content is already stored
+        }
+        return name;
+    }
+
     /** Decodes an index file into {@code sink}. */
     public static void decode(byte[] file, Crypto crypto, String what, BlobIndex.Builder sink) {
         byte[] plain = crypto.decrypt(file, AD, what);
