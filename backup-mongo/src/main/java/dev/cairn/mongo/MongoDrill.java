@@ -259,18 +259,22 @@ public final class MongoDrill implements Drill {
                 throw new IllegalArgumentException("a MongoDB drill needs a scratch server: --scratch "
                         + "mongodb://host:27017/ (it creates and drops cairn_drill_* databases there)");
             }
-            URI uri;
+            // Failures are thrown as ConfigurationException, not IllegalArgumentException: the caller
+            // (Adapters.drill) would quote the scratch text, and it may hold a password by mistake.
+            String shown = scratch.replaceAll("(://[^/?#@:]*):[^/?#@]*@", "$1:***@");
             try {
-                uri = new URI(scratch);
+                ProviderUri u = ProviderUri.parse(new URI(scratch), env, Set.of());
+                if (u.database != null && !u.database.equals("admin")) {
+                    throw new IllegalArgumentException("the scratch URI names a server, not a database (the drill "
+                            + "creates cairn_drill_* databases): drop /" + u.database
+                            + " (use authSource= for the user's database)");
+                }
+                return builder().connection(u.connection).build();
             } catch (java.net.URISyntaxException e) {
-                throw new IllegalArgumentException("not a URI: " + e.getReason());
+                throw new ConfigurationException("Invalid drill scratch target " + shown + ": not a URI.");
+            } catch (IllegalArgumentException e) {
+                throw new ConfigurationException("Invalid drill scratch target " + shown + ": " + e.getMessage(), e);
             }
-            ProviderUri u = ProviderUri.parse(uri, env, Set.of());
-            if (u.database != null && !u.database.equals("admin")) {
-                throw new IllegalArgumentException("the scratch URI names a server, not a database (the drill creates "
-                        + "cairn_drill_* databases): drop /" + u.database + " (use authSource= for the user's database)");
-            }
-            return builder().connection(u.connection).build();
         }
     }
 }
