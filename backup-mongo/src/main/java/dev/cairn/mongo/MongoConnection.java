@@ -45,6 +45,11 @@ final class MongoConnection {
      *                                  (the message never repeats the text)
      */
     static MongoConnection of(String connectionString, Secret password) {
+        return of(connectionString, password, true);
+    }
+
+    /** As {@link #of(String, Secret)}; unless {@code strict}, a missing or superfluous password is not checked yet. */
+    static MongoConnection of(String connectionString, Secret password, boolean strict) {
         if (connectionString == null || connectionString.isBlank()) {
             throw new IllegalArgumentException("connectionString must not be blank");
         }
@@ -52,13 +57,20 @@ final class MongoConnection {
             throw new IllegalArgumentException("connectionString must not contain a password: give the password as a "
                     + "Secret (password(...)), or the whole connection string as a Secret");
         }
-        ConnectionString cs = parse(connectionString, "connectionString");
-        if (password != null && cs.getCredential() == null) {
+        boolean[] placeholder = new boolean[1];
+        ConnectionString cs = parseWithoutPassword(connectionString, placeholder);
+        if (strict && placeholder[0] && password == null) {
+            throw new IllegalArgumentException("connectionString names user " + cs.getUsername() + ", whose "
+                    + "authentication needs a password: give it with password(Secret)");
+        }
+        if (strict && password != null && cs.getCredential() == null) {
             throw new IllegalArgumentException("a password was given but connectionString names no user "
                     + "(mongodb://user@host/...)");
         }
         MongoConnection c = new MongoConnection(connectionString, password, null, describe(cs));
-        c.credential(cs); // validates the mechanism now
+        if (strict) {
+            c.credential(cs); // validates the mechanism now
+        }
         return c;
     }
 
@@ -67,6 +79,36 @@ final class MongoConnection {
         Objects.requireNonNull(connectionString, "connectionString");
         String s = reveal(connectionString);
         return new MongoConnection(null, null, connectionString, describe(parse(s, "the connection string secret")));
+    }
+
+    /**
+     * Parses a connection string whose user has no password in it. The driver refuses a user
+     * without a password for password mechanisms, so such a string is parsed with a placeholder
+     * password (never sent: {@link #open()} replaces the credential with one holding the real
+     * password) and {@code placeholder[0]} is set.
+     */
+    private static ConnectionString parseWithoutPassword(String text, boolean[] placeholder) {
+        try {
+            return new ConnectionString(text);
+        } catch (RuntimeException e) {
+            int scheme = text.indexOf("://");
+            int end = scheme < 0 ? -1 : indexOfAny(text, scheme + 3, "/?#");
+            int at = scheme < 0 ? -1 : text.lastIndexOf('@', end < 0 ? text.length() : end);
+            if (at > scheme + 3) {
+                placeholder[0] = true;
+                return parse(text.substring(0, at) + ":placeholder" + text.substring(at), "connectionString");
+            }
+            return parse(text, "connectionString");
+        }
+    }
+
+    private static int indexOfAny(String s, int from, String chars) {
+        for (int i = from; i < s.length(); i++) {
+            if (chars.indexOf(s.charAt(i)) >= 0) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static ConnectionString parse(String s, String what) {
@@ -110,7 +152,7 @@ final class MongoConnection {
     }
 
     private ConnectionString parsed() {
-        return new ConnectionString(whole != null ? reveal(whole) : text);
+        return whole != null ? new ConnectionString(reveal(whole)) : parseWithoutPassword(text, new boolean[1]);
     }
 
     /** Opens a client; the caller closes it. */

@@ -44,7 +44,7 @@ public final class MongoDrill implements Drill {
     private final Clock clock;
 
     private MongoDrill(Builder b) {
-        this.connection = b.connection;
+        this.connection = b.connection.build();
         this.clock = b.clock;
     }
 
@@ -193,9 +193,7 @@ public final class MongoDrill implements Drill {
 
     /** Options of a {@link MongoDrill}; each call validates at once. Not thread-safe. */
     public static final class Builder {
-        private MongoConnection connection;
-        private String text;
-        private Secret password;
+        private final ConnectionSpec connection = new ConnectionSpec();
         private Clock clock = Clock.systemUTC();
 
         private Builder() {
@@ -203,24 +201,18 @@ public final class MongoDrill implements Drill {
 
         /** The scratch server, as a connection string without a password; its user needs readWrite on cairn_drill_*. */
         public Builder connectionString(String connectionString) {
-            this.connection = MongoConnection.of(connectionString, password);
-            this.text = connectionString;
+            connection.text(connectionString);
             return this;
         }
 
         public Builder password(Secret password) {
-            this.password = Objects.requireNonNull(password, "password");
-            if (text != null) {
-                this.connection = MongoConnection.of(text, password);
-            }
+            connection.password(password);
             return this;
         }
 
         /** The whole scratch connection string, password included, from a secret. */
         public Builder connectionString(Secret connectionString) {
-            this.connection = MongoConnection.of(connectionString);
-            this.text = null;
-            this.password = null;
+            connection.whole(connectionString);
             return this;
         }
 
@@ -230,14 +222,11 @@ public final class MongoDrill implements Drill {
         }
 
         public MongoDrill build() {
-            if (connection == null) {
-                throw new IllegalArgumentException("connectionString must be given");
-            }
             return new MongoDrill(this);
         }
 
         Builder connection(MongoConnection c) {
-            this.connection = c;
+            connection.connection(c);
             return this;
         }
     }

@@ -64,7 +64,7 @@ public final class MongoRestore implements RestoreTarget {
     private final int batchBytes;
 
     private MongoRestore(Builder b) {
-        this.connection = b.connection;
+        this.connection = b.connection.build();
         this.mapping = Collections.unmodifiableMap(new LinkedHashMap<>(b.mapping));
         this.database = b.database;
         this.overwrite = b.overwrite;
@@ -295,9 +295,7 @@ public final class MongoRestore implements RestoreTarget {
 
     /** Options of a {@link MongoRestore}; each call validates at once. Not thread-safe. */
     public static final class Builder {
-        private MongoConnection connection;
-        private String text;
-        private Secret password;
+        private final ConnectionSpec connection = new ConnectionSpec();
         private final Map<String, String> mapping = new LinkedHashMap<>();
         private String database;
         private boolean overwrite;
@@ -309,24 +307,18 @@ public final class MongoRestore implements RestoreTarget {
 
         /** The target server, as a connection string without a password. */
         public Builder connectionString(String connectionString) {
-            this.connection = MongoConnection.of(connectionString, password);
-            this.text = connectionString;
+            connection.text(connectionString);
             return this;
         }
 
         public Builder password(Secret password) {
-            this.password = Objects.requireNonNull(password, "password");
-            if (text != null) {
-                this.connection = MongoConnection.of(text, password);
-            }
+            connection.password(password);
             return this;
         }
 
         /** The whole connection string, password included, from a secret. */
         public Builder connectionString(Secret connectionString) {
-            this.connection = MongoConnection.of(connectionString);
-            this.text = null;
-            this.password = null;
+            connection.whole(connectionString);
             return this;
         }
 
@@ -362,14 +354,11 @@ public final class MongoRestore implements RestoreTarget {
         }
 
         public MongoRestore build() {
-            if (connection == null) {
-                throw new IllegalArgumentException("connectionString must be given");
-            }
             return new MongoRestore(this);
         }
 
         Builder connection(MongoConnection c) {
-            this.connection = c;
+            connection.connection(c);
             return this;
         }
     }

@@ -86,7 +86,7 @@ public final class MongoSource implements Source {
     private final Clock clock;
 
     private MongoSource(Builder b) {
-        this.connection = b.connection;
+        this.connection = b.connection.build();
         Map<String, Set<String>> sel = new LinkedHashMap<>();
         b.selection.forEach((db, colls) -> sel.put(db, Collections.unmodifiableSet(new TreeSet<>(colls))));
         this.selection = Collections.unmodifiableMap(sel);
@@ -305,9 +305,7 @@ public final class MongoSource implements Source {
 
     /** Options of a {@link MongoSource}; each call validates at once. Not thread-safe. */
     public static final class Builder {
-        private MongoConnection connection;
-        private String text;
-        private Secret password;
+        private final ConnectionSpec connection = new ConnectionSpec();
         private final Map<String, Set<String>> selection = new LinkedHashMap<>();
         private boolean requirePointInTime;
         private int batchSize;
@@ -323,25 +321,19 @@ public final class MongoSource implements Source {
          * @throws IllegalArgumentException if it holds a password (never repeated in the message) or is invalid
          */
         public Builder connectionString(String connectionString) {
-            this.connection = MongoConnection.of(connectionString, password);
-            this.text = connectionString;
+            connection.text(connectionString);
             return this;
         }
 
         /** The password of the connection string's user. */
         public Builder password(Secret password) {
-            this.password = Objects.requireNonNull(password, "password");
-            if (text != null) {
-                this.connection = MongoConnection.of(text, password);
-            }
+            connection.password(password);
             return this;
         }
 
         /** The whole connection string, password included, from a secret (an environment variable, a file). */
         public Builder connectionString(Secret connectionString) {
-            this.connection = MongoConnection.of(connectionString);
-            this.text = null;
-            this.password = null;
+            connection.whole(connectionString);
             return this;
         }
 
@@ -383,9 +375,6 @@ public final class MongoSource implements Source {
         }
 
         public MongoSource build() {
-            if (connection == null) {
-                throw new IllegalArgumentException("connectionString must be given");
-            }
             return new MongoSource(this);
         }
     }
@@ -411,7 +400,7 @@ public final class MongoSource implements Source {
         public Source create(URI uri, Map<String, String> env) {
             ProviderUri u = ProviderUri.parse(uri, env, KEYS);
             Builder b = builder();
-            b.connection = u.connection;
+            b.connection.connection(u.connection);
             List<String> colls = u.list("collections");
             if (!colls.isEmpty() && u.database == null) {
                 throw new IllegalArgumentException("collections= needs a database in the path (mongodb://host/db?collections=a,b)");
