@@ -18,7 +18,8 @@ import java.util.TreeMap;
  * <li>{@code mongodb.oplog.ts} / {@code mongodb.oplog.term}: the newest oplog entry at or before it
  *     (replica sets), where point-in-time recovery by oplog replay starts</li>
  * <li>{@code mongodb.hashAlgorithm}: {@value ContentHash#ALGORITHM} (see {@link ContentHash})</li>
- * <li>{@code mongodb.coll.<db>.<collection>.count} and {@code .hash}: per collection</li>
+ * <li>{@code mongodb.coll.<db>.<collection>.count} and {@code .hash}: per collection; {@code .pointInTime=false}
+ *     for a collection read outside the snapshot (capped collections refuse snapshot reads)</li>
  * </ul>
  */
 final class Facts {
@@ -44,6 +45,11 @@ final class Facts {
 
     static String hash(String db, String collection) {
         return COLL + db + "." + collection + HASH;
+    }
+
+    /** Set to {@code false} for a collection read outside the snapshot (capped collections refuse snapshot reads). */
+    static String pointInTime(String db, String collection) {
+        return COLL + db + "." + collection + ".pointInTime";
     }
 
     /** What the snapshot recorded for one collection; either part may be null if missing. */

@@ -249,7 +249,12 @@ public final class MongoSource implements Source {
         }
         var coll = database.getCollection(name, RawBsonDocument.class);
         MongoCursor<RawBsonDocument> cursor;
-        if (snapshot != null) {
+        boolean capped = options.isBoolean("capped") && options.getBoolean("capped").getValue();
+        if (snapshot != null && capped) {
+            // MongoDB refuses snapshot reads of capped collections (logs, queues): read as they are.
+            session.fact(Facts.pointInTime(db, name), "false");
+            cursor = batch(coll.find()).iterator();
+        } else if (snapshot != null) {
             try {
                 cursor = batch(coll.find(snapshot)).iterator();
             } catch (MongoCommandException e) {

@@ -125,6 +125,18 @@ class MongoRoundTripIT {
     }
 
     @Test
+    void backup_requirePointInTimeOnStandalone_failsWithoutSnapshot() {
+        raw("rt_pit", "c").insertOne(BsonSamples.raw(new BsonDocument("_id", new BsonInt32(1))));
+        try (Repository repo = repo()) {
+            assertThatThrownBy(() -> repo.backup(source().database("rt_pit").requirePointInTime(true).build()).run())
+                    .isInstanceOf(SourceReadException.class)
+                    .hasMessageContaining("is a standalone")
+                    .hasMessageContaining("cannot read at one point in time");
+            assertThat(repo.snapshots()).isEmpty();
+        }
+    }
+
+    @Test
     void backup_layout_followsMongodumpDirectoryFormat() throws IOException {
         raw("rt_layout", "orders").insertOne(BsonSamples.raw(new BsonDocument("_id", new BsonInt32(1))));
         mongo.client().getDatabase("rt_layout").getCollection("orders").createIndex(Indexes.ascending("sku"),
