@@ -313,7 +313,7 @@ public final class MongoSource implements Source {
         private final ConnectionSpec connection = new ConnectionSpec();
         private final Map<String, Set<String>> selection = new LinkedHashMap<>();
         private boolean requirePointInTime;
-        private int batchSize;
+        private int batchSize = 1000;
         private Clock clock = Clock.systemUTC();
 
         private Builder() {
@@ -364,7 +364,10 @@ public final class MongoSource implements Source {
             return this;
         }
 
-        /** Documents per cursor batch (0: the server's default). */
+        /**
+         * Documents per cursor batch (default 1000; 0: the server's default). mongod also caps a batch
+         * at 16 MiB; the document limit keeps memory flat on wire-compatible servers that do not.
+         */
         public Builder batchSize(int documents) {
             if (documents < 0) {
                 throw new IllegalArgumentException("batchSize must not be negative: " + documents);
