@@ -157,7 +157,8 @@ public final class MongoDrill implements Drill {
                 if (!missing.isEmpty()) {
                     failures.add("collection " + ns + ": indexes missing after the restore: " + String.join(", ", missing));
                 } else if (!r.indexNames().isEmpty()) {
-                    checks.add("collection " + ns + ": " + r.indexNames().size() + " index(es) rebuilt");
+                    checks.add("collection " + ns + ": all " + r.indexNames().size()
+                            + " index(es) of the snapshot present");
                 }
             }
         } catch (MongoException e) {

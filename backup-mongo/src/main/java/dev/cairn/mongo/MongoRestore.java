@@ -129,7 +129,14 @@ public final class MongoRestore implements RestoreTarget {
         Map<String, String> targets = new LinkedHashMap<>();
         Map<String, String> namespaces = new HashMap<>();
         for (SnapshotPlan.Db db : plan.databases) {
-            String t = Names.database(target(plan, db.name()), "target database");
+            String t;
+            try {
+                t = Names.database(target(plan, db.name()), "target database");
+            } catch (IllegalArgumentException e) {
+                throw new ConfigurationException("Cannot restore database " + db.name() + " of snapshot "
+                        + snapshot.shortId() + ": " + e.getMessage() + ". Map it to a valid name (map=" + db.name()
+                        + "=newname).");
+            }
             targets.put(db.name(), t);
             for (SnapshotPlan.Coll c : db.collections()) {
                 String prev = namespaces.put(t + "." + c.name(), db.name() + "." + c.name());

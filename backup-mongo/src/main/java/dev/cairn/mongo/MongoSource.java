@@ -61,7 +61,9 @@ import java.util.concurrent.TimeUnit;
  * one snapshot session, at one cluster time, recorded with the oplog position as snapshot facts
  * ({@code mongodb.clusterTime}, {@code mongodb.oplog.ts}); the server keeps such a snapshot for
  * {@code minSnapshotHistoryWindowInSeconds} (300 s by default), so a longer backup needs that raised.
- * Collection lists, options and indexes are read just before, outside the snapshot. On a
+ * Collection lists, options and indexes are read just before, outside the snapshot; capped
+ * collections refuse snapshot reads and are read as they are (fact
+ * {@code mongodb.coll.<db>.<collection>.pointInTime=false}). On a
  * standalone server each collection is read as it is; the snapshot records
  * {@code mongodb.pointInTime=false}. Per collection the document count and a content hash are
  * recorded for drills ({@link ContentHash}).
