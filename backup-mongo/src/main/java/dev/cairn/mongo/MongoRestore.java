@@ -39,8 +39,9 @@ import java.util.TreeSet;
  * Restores a snapshot in mongodump's layout (a {@link MongoSource} snapshot, or a backed-up
  * mongodump directory) into a MongoDB server: the same or another one, under the same database
  * names or mapped ones. Per collection: create it with its options (capped, validator, collation…),
- * insert the raw documents in batched unordered inserts (bypassing validation, as mongorestore
- * does), then build its indexes; views are created last from their definitions. Collection UUIDs are
+ * insert the raw documents in batched unordered inserts (bypassing document validation where the
+ * collection has a validator, so documents older than the validator come back too), then build its
+ * indexes; views are created last from their definitions. Collection UUIDs are
  * not kept (the server assigns new ones); {@code system.*} collections other than {@code system.js}
  * are skipped.
  *
@@ -212,7 +213,10 @@ public final class MongoRestore implements RestoreTarget {
         long bytes = 0;
         if (c.bsonPath() != null) {
             MongoCollection<RawBsonDocument> coll = target.getCollection(c.name(), RawBsonDocument.class);
-            InsertManyOptions opts = new InsertManyOptions().ordered(false).bypassDocumentValidation(true);
+            // Documents stored before a validator changed must come back too; bypassing needs the
+            // bypassDocumentValidation privilege (the restore role), so it is asked only where a validator is.
+            InsertManyOptions opts = new InsertManyOptions().ordered(false)
+                    .bypassDocumentValidation(c.meta().options().containsKey("validator") ? Boolean.TRUE : null);
             try (InputStream in = repository.openFile(snapshot, c.bsonPath())) {
                 DocumentReader reader = new DocumentReader(in, c.bsonPath());
                 List<RawBsonDocument> batch = new ArrayList<>();
