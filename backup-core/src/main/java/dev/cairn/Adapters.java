@@ -24,7 +24,7 @@ import java.util.function.Function;
  */
 public final class Adapters {
     private static final Map<String, String> MODULES = Map.of("mysql", "backup-mysql", "mariadb", "backup-mysql",
-            "mongodb", "backup-mongo", "s3", "backup-s3");
+            "mongodb", "backup-mongo", "mongodb+srv", "backup-mongo", "s3", "backup-s3");
 
     private Adapters() {
     }
@@ -63,7 +63,9 @@ public final class Adapters {
         try {
             return p.create(scratch, env);
         } catch (IllegalArgumentException e) {
-            throw new ConfigurationException("Invalid drill scratch target " + scratch + ": " + e.getMessage(), e);
+            String shown = scratch == null ? "(none given: pass --scratch)" : isUri(scratch)
+                    ? redact(URI.create(scratch.replace(" ", "%20"))) : scratch;
+            throw new ConfigurationException("Invalid drill scratch target " + shown + ": " + e.getMessage(), e);
         }
     }
 
