@@ -9,7 +9,9 @@
 #   dump   two SQL dumps of a sysbench database in the local MariaDB (~800 MB each), the second
 #          after a fixed-seed write workload (bench/mysql-corpus.sh makes them)
 #   random 1 GiB of incompressible data
-# Steps: initial backup, unchanged re-backup, (dump: second dump's backup, bytes added),
+# Steps: initial backup, unchanged re-backup, (dump: second dump's backup, bytes added; dumps are
+#        piped in as a nightly dump job would: cairn --command with the stream chunker set, restic
+#        --stdin, borg create -),
 #        restore, check --read-data. Prints one table of medians: seconds, MB/s, peak RSS, repo
 #        size, and the ratio tool/cairn. Needs root (drops caches) and Debian packages restic,
 #        borgbackup, linux-source-6.1, sysbench (installed when missing).
@@ -67,33 +69,49 @@ run_tool() { # tool corpus rep
   case $tool in
     cairn)
       export CAIRN_REPOSITORY="$repo"; "$cairn" init -q
-      measure "$corpus $tool backup" "$cairn" backup -q "${first[@]}"
-      measure "$corpus $tool rebackup" "$cairn" backup -q "${first[@]}"
+      if [ "$corpus" = dump ]; then
+        # A dump piped in, as restic's --stdin: the stream chunker set.
+        measure "$corpus $tool backup" "$cairn" backup -q --chunking stream --command dump.sql -- cat "${first[@]}"
+        measure "$corpus $tool rebackup" "$cairn" backup -q --chunking stream --command dump.sql -- cat "${first[@]}"
+      else
+        measure "$corpus $tool backup" "$cairn" backup -q "${first[@]}"
+        measure "$corpus $tool rebackup" "$cairn" backup -q "${first[@]}"
+      fi
       local before; before=$(size "$repo")
       if [ ${#second[@]} -gt 0 ]; then
-        measure "$corpus $tool backup2" "$cairn" backup -q --host bench "${second[@]}"
+        measure "$corpus $tool backup2" "$cairn" backup -q --chunking stream --command dump.sql -- cat "${second[@]}"
         echo "$corpus $tool added $(( $(size "$repo") - before ))" >> "$work/sizes"
       fi
       measure "$corpus $tool restore" "$cairn" restore -q latest --target "$restore"
       measure "$corpus $tool check" "$cairn" check -q --read-data;;
     restic)
       export RESTIC_REPOSITORY="$repo"; restic init -q --repository-version 2 >/dev/null
-      measure "$corpus $tool backup" restic backup -q --compression auto "${first[@]}"
-      measure "$corpus $tool rebackup" restic backup -q --compression auto "${first[@]}"
+      if [ "$corpus" = dump ]; then
+        measure "$corpus $tool backup" sh -c "restic backup -q --compression auto --stdin --stdin-filename dump.sql < '${first[0]}'"
+        measure "$corpus $tool rebackup" sh -c "restic backup -q --compression auto --stdin --stdin-filename dump.sql < '${first[0]}'"
+      else
+        measure "$corpus $tool backup" restic backup -q --compression auto "${first[@]}"
+        measure "$corpus $tool rebackup" restic backup -q --compression auto "${first[@]}"
+      fi
       local before; before=$(size "$repo")
       if [ ${#second[@]} -gt 0 ]; then
-        measure "$corpus $tool backup2" restic backup -q --compression auto "${second[@]}"
+        measure "$corpus $tool backup2" sh -c "restic backup -q --compression auto --stdin --stdin-filename dump.sql < '${second[0]}'"
         echo "$corpus $tool added $(( $(size "$repo") - before ))" >> "$work/sizes"
       fi
       measure "$corpus $tool restore" restic restore -q latest --target "$restore"
       measure "$corpus $tool check" restic check -q --read-data;;
     borg)
       export BORG_REPO="$repo"; borg init -e repokey-blake2 >/dev/null 2>&1
-      measure "$corpus $tool backup" borg create --compression zstd,3 "::a-$rep" "${first[@]}"
-      measure "$corpus $tool rebackup" borg create --compression zstd,3 "::b-$rep" "${first[@]}"
+      if [ "$corpus" = dump ]; then
+        measure "$corpus $tool backup" sh -c "borg create --compression zstd,3 '::a-$rep' - < '${first[0]}'"
+        measure "$corpus $tool rebackup" sh -c "borg create --compression zstd,3 '::b-$rep' - < '${first[0]}'"
+      else
+        measure "$corpus $tool backup" borg create --compression zstd,3 "::a-$rep" "${first[@]}"
+        measure "$corpus $tool rebackup" borg create --compression zstd,3 "::b-$rep" "${first[@]}"
+      fi
       local before; before=$(size "$repo")
       if [ ${#second[@]} -gt 0 ]; then
-        measure "$corpus $tool backup2" borg create --compression zstd,3 "::c-$rep" "${second[@]}"
+        measure "$corpus $tool backup2" sh -c "borg create --compression zstd,3 '::c-$rep' - < '${second[0]}'"
         echo "$corpus $tool added $(( $(size "$repo") - before ))" >> "$work/sizes"
       fi
       mkdir -p "$restore"

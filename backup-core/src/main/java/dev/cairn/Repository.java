@@ -900,7 +900,7 @@ public final class Repository implements AutoCloseable {
         public CheckReport run() {
             try (Locks.Held lock = locks.acquire(false, "check")) {
                 return new dev.cairn.internal.check.Checker(backend, crypto, Repository.this::readSnapshot)
-                        .run(readData, subset, seed);
+                        .executor(workers).run(readData, subset, seed);
             } catch (IOException e) {
                 throw new BackendException("Check of " + location() + " failed: " + e.getMessage(), true, e);
             }

@@ -173,7 +173,7 @@ class IntegrityTest {
     @Test
     void faultyBackend_tenPercentFailures_backupCompletes_checkPasses() throws IOException {
         Path src = Files.createDirectories(tmp.resolve("big"));
-        for (int i = 0; i < 8; i++) {
+        for (int i = 0; i < 28; i++) { // 224 MiB
             byte[] b = RepositoryRoundTripTest.random(8 * 1024 * 1024, i);
             for (int k = 0; k < b.length; k += 4) {
                 b[k] = 0; // compressible, unlike pure noise
@@ -182,7 +182,7 @@ class IntegrityTest {
         }
         FaultyBackend faulty = new FaultyBackend(new LocalBackend(tmp.resolve("repo")), 42)
                 .failRate(0.10).truncateRate(0.05).flipRate(0.02).delay(0.05, 2);
-        try (Repository repo = TestRepos.fast(faulty).retries(10, 1).packSize(4 << 20).init()) {
+        try (Repository repo = TestRepos.fast(faulty).retries(10, 1).init()) {
             Snapshot s = repo.backup(src).run().snapshot();
             CheckReport c = repo.check().readData(true).run();
             assertThat(c.ok()).as("%s", c).isTrue();

@@ -65,6 +65,11 @@ final class BackupCommand extends RepoCommand {
                     + "status fails the backup (exit 15).")
     String commandName;
 
+    @Option(names = "--chunking", paramLabel = "SET", defaultValue = "default",
+            description = "With --command: the repository's chunker set, 'default' or 'stream' (finer chunks: a "
+                    + "nightly database dump piped in adds only what changed).")
+    String chunking;
+
     @Option(names = "--json", description = "Print the outcome as one JSON object.")
     boolean json;
 
@@ -108,7 +113,7 @@ final class BackupCommand extends RepoCommand {
                         + "--command.");
             }
             // The core keeps CAIRN_* variables (the repository's secrets) out of the command's environment.
-            return usage(() -> CommandSource.builder().name(commandName).command(args).build());
+            return usage(() -> CommandSource.builder().name(commandName).command(args).chunking(chunking).build());
         }
         if (args.isEmpty()) {
             throw new ConfigurationException("Nothing to back up: give one or more paths, or --command NAME -- CMD.");

@@ -49,10 +49,18 @@ public final class Checker {
     private final List<String> errors = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
 
+    private java.util.concurrent.Executor executor = Runnable::run;
+
     public Checker(Backend backend, Crypto crypto, SnapshotReader snapshots) {
         this.backend = backend;
         this.crypto = crypto;
         this.snapshots = snapshots;
+    }
+
+    /** Verifies packs on these threads (default: the caller's). */
+    public Checker executor(java.util.concurrent.Executor e) {
+        this.executor = e;
+        return this;
     }
 
     /**
@@ -167,17 +175,26 @@ public final class Checker {
         long bytesRead = 0;
         List<CheckReport.DamagedPack> damaged = new ArrayList<>();
         if (readData) {
-            for (Id pack : select(new ArrayList<>(packSizes.keySet()), packSizes, subset, seed)) {
+            List<Id> chosen = select(new ArrayList<>(packSizes.keySet()), packSizes, subset, seed);
+            List<java.util.concurrent.CompletableFuture<PackProblem>> results = new ArrayList<>();
+            for (Id pack : chosen) {
+                List<BlobLocation> indexed = byPack.getOrDefault(pack, List.of());
+                results.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    PackProblem problem = null;
+                    for (int attempt = 1; attempt <= 3; attempt++) {
+                        problem = verifyPack(pack, indexed);
+                        if (problem == null) {
+                            break; // clean now: the earlier failure was a corrupted download
+                        }
+                    }
+                    return problem;
+                }, executor));
+            }
+            for (int k = 0; k < chosen.size(); k++) {
+                Id pack = chosen.get(k);
                 packsRead++;
                 bytesRead += packSizes.get(pack);
-                List<BlobLocation> indexed = byPack.getOrDefault(pack, List.of());
-                PackProblem problem = null;
-                for (int attempt = 1; attempt <= 3; attempt++) {
-                    problem = verifyPack(pack, indexed);
-                    if (problem == null) {
-                        break; // clean now: the earlier failure was a corrupted download
-                    }
-                }
+                PackProblem problem = results.get(k).join();
                 if (problem != null) {
                     problems.put(pack, problem.message());
                     problem.badBlobs().forEach(b -> blobToPack.put(b, pack));

@@ -193,10 +193,14 @@ public final class Restorer {
                         return;
                     }
                 }
-                tasks.add(pool.submit(() -> {
-                    writeFile(n, p, path);
-                    return null;
-                }));
+                if (n.content().size() <= 1) {
+                    tasks.add(pool.submit(() -> {
+                        writeFile(n, p, path);
+                        return null;
+                    }));
+                } else {
+                    writeBlobsInParallel(n, p, path);
+                }
             }
             case Node.SYMLINK -> symlinks.add(() -> {
                 try {
@@ -216,8 +220,51 @@ public final class Restorer {
         listener.warning(path, msg);
     }
 
-    private void writeFile(Node n, Path p, String path) throws IOException {
-        cancellation.check();
+    /**
+     * A file of several blobs: each blob is fetched, verified and written at its offset by its own
+     * task (positional writes), so one large file restores on every worker, not one.
+     */
+    private void writeBlobsInParallel(Node n, Path p, String path) throws IOException {
+        refuseNonFile(p);
+        Files.newByteChannel(p, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)).close();
+        List<Id> content = n.content();
+        long[] offsets = new long[content.size()];
+        long total = 0;
+        for (int k = 0; k < content.size(); k++) {
+            offsets[k] = total;
+            total += trees.plainLength(content.get(k));
+        }
+        if (total != n.size()) {
+            throw new IntegrityException("file " + path + " has " + total + " bytes of content but its size is "
+                    + n.size());
+        }
+        java.util.concurrent.atomic.AtomicInteger remaining = new java.util.concurrent.atomic.AtomicInteger(
+                content.size());
+        for (int k = 0; k < content.size(); k++) {
+            Id id = content.get(k);
+            long at = offsets[k];
+            tasks.add(pool.submit(() -> {
+                cancellation.check();
+                byte[] b = trees.blob(id);
+                try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                    writeSparse(ch, b, at);
+                    bytes.addAndGet(b.length);
+                    if (remaining.decrementAndGet() == 0) {
+                        if (ch.size() < n.size()) {
+                            ch.write(ByteBuffer.wrap(new byte[1]), n.size() - 1); // a trailing hole
+                        }
+                        ch.close();
+                        setMetadata(p, n);
+                        listener.entryDone(path, n.size());
+                    }
+                }
+                return null;
+            }));
+        }
+    }
+
+    private static void refuseNonFile(Path p) throws IOException {
         BasicFileAttributes existing = null;
         try {
             existing = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -228,6 +275,11 @@ public final class Restorer {
             throw new IntegrityException("Refusing to restore " + p + ": a " + (existing.isSymbolicLink() ? "symlink"
                     : "non-file") + " is in the way. Restore into an empty directory.");
         }
+    }
+
+    private void writeFile(Node n, Path p, String path) throws IOException {
+        cancellation.check();
+        refuseNonFile(p);
         long pos = 0;
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {

@@ -46,6 +46,16 @@ public final class TreeReader {
         return t;
     }
 
+    /** A blob's plaintext length, from the index. */
+    public long plainLength(Id id) {
+        var loc = index.get(id);
+        if (loc == null) {
+            throw new IntegrityException("Blob " + id.shortHex() + " is not in the index: the repository is missing"
+                    + " data (run check; repair index may recover it).");
+        }
+        return loc.plainLength();
+    }
+
     public byte[] blob(Id id) throws IOException {
         return BlobStore.read(backend, crypto, index, id);
     }
