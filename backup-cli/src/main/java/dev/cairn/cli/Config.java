@@ -98,7 +98,8 @@ final class Config {
 
     /** Records the line where its YAML mapping starts. */
     abstract static class Located {
-        int line;
+        /** Transient: not a key of the file. */
+        transient int line;
     }
 
     /** The file's top level. */
@@ -249,8 +250,7 @@ final class Config {
                 JsonLocation at = p.currentTokenLocation();
                 String path = path(p.getParsingContext());
                 if (!p.currentToken().isScalarValue()) {
-                    throw new ConfigurationException(":" + at.getLineNr() + ": " + path
-                            + " must be a single value, not a list or a mapping.");
+                    throw MismatchedInputException.from(p, ConfigValue.class, "not a single value");
                 }
                 return new ConfigValue(p.getText(), path, at.getLineNr());
             }
@@ -280,7 +280,6 @@ final class Config {
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
                 .enable(DeserializationFeature.FAIL_ON_MISSING_EXTERNAL_TYPE_ID_PROPERTY)
-                .disable(DeserializationFeature.WRAP_EXCEPTIONS)
                 .disable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .visibility(PropertyAccessor.ALL, Visibility.NONE)
@@ -314,14 +313,17 @@ final class Config {
     /** Reads and validates a configuration file. */
     static Config load(Path file) {
         Root root;
-        try (Reader r = Files.newBufferedReader(file)) {
-            root = MAPPER.readValue(r, Root.class);
+        try (Reader r = Files.newBufferedReader(file); JsonParser p = MAPPER.createParser(r)) {
+            // An empty file (or one with only comments) is an empty configuration.
+            root = p.nextToken() == null ? new Root() : MAPPER.readValue(p, Root.class);
         } catch (NoSuchFileException e) {
             throw new ConfigurationException("Configuration file " + file + " does not exist.", e);
         } catch (UnrecognizedPropertyException e) {
             List<String> known = new ArrayList<>();
             for (Object k : e.getKnownPropertyIds() == null ? List.of() : e.getKnownPropertyIds()) {
-                known.add(k.toString());
+                if (!k.toString().equals("type")) {
+                    known.add(k.toString());
+                }
             }
             String in = path(e.getPath().subList(0, Math.max(0, e.getPath().size() - 1)));
             throw new ConfigurationException(file + ":" + line(e) + ": unknown key '" + e.getPropertyName() + "'"
@@ -337,14 +339,14 @@ final class Config {
             throw new ConfigurationException(file + ":" + line(e) + ": " + (in.isEmpty() ? "the file" : in)
                     + " has the wrong form: expected " + expected(e.getTargetType()) + ".", e);
         } catch (JsonMappingException e) {
-            throw new ConfigurationException(file + ":" + line(e) + ": " + path(e.getPath()) + ": "
-                    + firstLine(e.getOriginalMessage()), e);
+            String m = firstLine(e.getOriginalMessage());
+            String in = path(e.getPath());
+            throw new ConfigurationException(file + ":" + line(e) + ": " + (in.isEmpty() ? "" : in + ": ")
+                    + duplicate(m), e);
         } catch (JsonProcessingException e) {
-            throw new ConfigurationException(file + ":" + line(e) + ": not valid YAML: "
-                    + firstLine(e.getOriginalMessage()), e);
-        } catch (ConfigurationException e) {
-            // From ConfigValue.Deserializer: ":line: message".
-            throw new ConfigurationException(file + e.getMessage(), e);
+            String m = firstLine(e.getOriginalMessage());
+            throw new ConfigurationException(file + ":" + line(e) + ": "
+                    + (m.startsWith("Duplicate field ") ? duplicate(m) : "not valid YAML: " + m), e);
         } catch (IOException e) {
             throw new ConfigurationException("Cannot read configuration file " + file + ": " + e.getMessage(), e);
         }
@@ -352,6 +354,11 @@ final class Config {
         c.normalize();
         c.validate();
         return c;
+    }
+
+    private static String duplicate(String m) {
+        return m.startsWith("Duplicate field ") ? "duplicate key " + m.substring("Duplicate field ".length())
+                + ": each key may appear once in a mapping." : m;
     }
 
     private static int line(JsonProcessingException e) {
