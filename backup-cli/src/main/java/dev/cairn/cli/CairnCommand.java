@@ -27,7 +27,8 @@ import java.util.concurrent.Callable;
         description = {"Encrypted, deduplicated backups.", "",
                 "The repository comes from --repo, CAIRN_REPOSITORY or `repository:` in the configuration file. The "
                         + "password comes from CAIRN_PASSWORD or CAIRN_PASSWORD_FILE, or from the repository's "
-                        + "reference in the file ($${env:NAME}, $${file:/path}); never from an argument.", "",
+                        + "password reference in the file; never from an argument:", "",
+                "  password: $${file:/etc/cairn/repo.pass}      (or $${env:NAME})", "",
                 "  export CAIRN_REPOSITORY=/srv/backup CAIRN_PASSWORD_FILE=/etc/cairn/pass",
                 "  cairn init",
                 "  cairn backup --tag nightly /srv/www",

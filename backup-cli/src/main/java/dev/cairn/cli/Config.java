@@ -11,19 +11,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.BeanDescription;
-import com.fasterxml.jackson.databind.DeserializationConfig;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
-import com.fasterxml.jackson.databind.deser.BeanDeserializerModifier;
-import com.fasterxml.jackson.databind.deser.std.DelegatingDeserializer;
 import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.cairn.ConfigurationException;
 
@@ -96,7 +91,7 @@ final class Config {
 
     // ------------------------------------------------------------------------ model
 
-    /** Records the line where its YAML mapping starts. */
+    /** The line of its key in the file (set after loading, from {@link #keyLines}). */
     abstract static class Located {
         /** Transient: not a key of the file. */
         transient int line;
@@ -267,14 +262,6 @@ final class Config {
     private static final YAMLMapper MAPPER = mapper();
 
     private static YAMLMapper mapper() {
-        SimpleModule lines = new SimpleModule("cairn-lines");
-        lines.setDeserializerModifier(new BeanDeserializerModifier() {
-            @Override
-            public JsonDeserializer<?> modifyDeserializer(DeserializationConfig config, BeanDescription desc,
-                                                          JsonDeserializer<?> deserializer) {
-                return Located.class.isAssignableFrom(desc.getBeanClass()) ? new Locating(deserializer) : deserializer;
-            }
-        });
         return YAMLMapper.builder()
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
@@ -284,30 +271,7 @@ final class Config {
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .visibility(PropertyAccessor.ALL, Visibility.NONE)
                 .visibility(PropertyAccessor.FIELD, Visibility.ANY)
-                .addModule(lines)
                 .build();
-    }
-
-    /** Sets {@link Located#line} to the line where the object starts. */
-    private static final class Locating extends DelegatingDeserializer {
-        Locating(JsonDeserializer<?> d) {
-            super(d);
-        }
-
-        @Override
-        protected JsonDeserializer<?> newDelegatingInstance(JsonDeserializer<?> d) {
-            return new Locating(d);
-        }
-
-        @Override
-        public Object deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
-            int line = p.currentTokenLocation().getLineNr();
-            Object o = super.deserialize(p, ctxt);
-            if (o instanceof Located l && l.line == 0) {
-                l.line = line;
-            }
-            return o;
-        }
     }
 
     /** Reads and validates a configuration file. */
@@ -352,6 +316,7 @@ final class Config {
         }
         Config c = new Config(file, root == null ? new Root() : root);
         c.normalize();
+        c.locate(keyLines(file));
         c.validate();
         return c;
     }
@@ -415,6 +380,37 @@ final class Config {
             }
         }
         return String.join(".", parts).replace(".[", "[");
+    }
+
+    /**
+     * The line of every key of the file, by dotted path ({@code jobs.nightly}). A separate pass over
+     * the tokens: a job's own location is lost when Jackson buffers it to find its {@code type}.
+     */
+    private static Map<String, Integer> keyLines(Path file) {
+        Map<String, Integer> lines = new java.util.HashMap<>();
+        try (Reader r = Files.newBufferedReader(file); JsonParser p = MAPPER.createParser(r)) {
+            for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+                if (t == JsonToken.FIELD_NAME) {
+                    lines.putIfAbsent(path(p.getParsingContext()), p.currentTokenLocation().getLineNr());
+                }
+            }
+        } catch (IOException e) {
+            // Parsed once already; without lines, messages name the file only.
+        }
+        return lines;
+    }
+
+    private void locate(Map<String, Integer> lines) {
+        root.line = 1;
+        root.repositories.forEach((k, v) -> setLine(v, lines.get("repositories." + k)));
+        root.sources.forEach((k, v) -> setLine(v, lines.get("sources." + k)));
+        root.jobs.forEach((k, v) -> setLine(v, lines.get("jobs." + k)));
+    }
+
+    private static void setLine(Located l, Integer line) {
+        if (l != null && line != null) {
+            l.line = line;
+        }
     }
 
     private void normalize() {

@@ -27,7 +27,7 @@ final class KeyCommand extends RepoCommand {
     }
 
     @Command(name = "list",
-            description = "List the keys; * marks the one CAIRN_PASSWORD opened.")
+            description = "List the keys; * marks the one in use.")
     static final class ListKeys extends RepoCommand {
         @Option(names = "--json", description = "Print a JSON array of keys.")
         boolean json;
@@ -64,7 +64,8 @@ final class KeyCommand extends RepoCommand {
     }
 
     @Command(name = "add",
-            description = "Add a key whose password is CAIRN_NEW_PASSWORD or CAIRN_NEW_PASSWORD_FILE.")
+            description = {"Add a key (another password that opens the repository).", "",
+                    "Its password comes from CAIRN_NEW_PASSWORD or CAIRN_NEW_PASSWORD_FILE.", ""})
     static final class Add extends RepoCommand {
         @Override
         public Integer call() {
@@ -99,8 +100,9 @@ final class KeyCommand extends RepoCommand {
     }
 
     @Command(name = "passwd",
-            description = "Change the password of the key in use to CAIRN_NEW_PASSWORD or CAIRN_NEW_PASSWORD_FILE:"
-                    + " writes a new key, then removes the old one.")
+            description = {"Change the password of the key in use.", "",
+                    "The new password comes from CAIRN_NEW_PASSWORD or CAIRN_NEW_PASSWORD_FILE. Writes a new key, then "
+                            + "removes the old one.", ""})
     static final class Passwd extends RepoCommand {
         @Override
         public Integer call() {

@@ -86,7 +86,7 @@ public final class Main {
                 cl.addSubcommand(a.name(), c);
             } else {
                 CommandSpec stub = CommandSpec.create().name(a.name());
-                stub.usageMessage().description(a.description());
+                stub.usageMessage().header(a.header()).description(a.description());
                 cl.addSubcommand(a.name(), stub);
             }
         }

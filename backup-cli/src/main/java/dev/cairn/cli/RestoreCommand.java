@@ -17,7 +17,7 @@ import java.util.List;
 
 /** {@code cairn restore}: restores a snapshot, or parts of it, into a directory. */
 @Command(name = "restore",
-        description = {"Restore a snapshot, or some of its paths, into a directory or an adapter's target.", "",
+        description = {"Restore a snapshot (or some of its paths) into a directory or a target URI.", "",
                 "  cairn restore latest --target /tmp/restored",
                 "  cairn restore 1a2b3c4d --target /srv/www-old --include www/index.html", ""})
 final class RestoreCommand extends RepoCommand {
