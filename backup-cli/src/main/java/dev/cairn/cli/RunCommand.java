@@ -55,10 +55,8 @@ final class RunCommand extends RepoCommand {
                     + "reference, which a job needs: add `password: ${file:/etc/cairn/" + repoName + ".pass}` or "
                     + "`password: ${env:NAME}`.");
         }
-        Target target = new Target(r.location, repoName, r.password);
         Secret password = root().secrets().resolve(r.password);
-        Repository.Builder builder = Repository.at(target.location());
-        try (Repository repo = builder.password(password).open()) {
+        try (Repository repo = Repository.at(r.location).password(password).open()) {
             password.clear();
             if (j instanceof BackupJob b) {
                 Source source = Sources.configured(c, b.source, root().secrets(), env());

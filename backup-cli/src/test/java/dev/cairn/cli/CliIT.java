@@ -389,6 +389,47 @@ class CliIT {
     }
 
     @Test
+    void secretResolverPlugin_viaLauncherClassPath_resolvesStoreReference() throws IOException {
+        Path launcher = JAR.resolveSibling("cairn");
+        Path plugin = JAR.resolveSibling("test-classes"); // TestVaultResolver and its META-INF/services entry
+        Path yaml = tmp.resolve("cairn.yaml");
+        Files.writeString(yaml, """
+                repository: vaulted
+                repositories:
+                  vaulted:
+                    location: %s
+                    password: ${testvault:secret/data/cairn#repo}
+                """.formatted(repo));
+        Map<String, String> e = new HashMap<>(env);
+        e.remove("CAIRN_PASSWORD_FILE");
+        e.remove("CAIRN_REPOSITORY");
+        e.put("TESTVAULT_repo", PASSWORD);
+        e.put("JAVA_HOME", System.getProperty("java.home"));
+        e.put("CAIRN_CLASSPATH", plugin.toString());
+
+        ProcessBuilder pb = new ProcessBuilder("sh", launcher.toString(), "--config", yaml.toString(), "init",
+                "--json").directory(tmp.toFile());
+        pb.environment().clear();
+        pb.environment().putAll(e);
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String out = read(p.getInputStream());
+        try {
+            assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(ex);
+        }
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out).contains("\"location\":\"" + repo + "\"");
+
+        // Without the plugin, the reference names what is missing.
+        Proc without = cairn(e, tmp, "--config", yaml.toString(), "snapshots");
+        assertThat(without.code()).isEqualTo(2);
+        assertThat(without.err()).contains("no secret resolver for 'testvault' (known: env, file)");
+    }
+
+    @Test
     void versionJson_andCompletion() {
         Map<String, String> bare = Map.of("PATH", System.getenv("PATH"));
         assertThat(cairn(bare, tmp, "version", "--json").json().get("version").asText()).isEqualTo("0.1.0");
