@@ -7,22 +7,28 @@ import dev.cairn.ConfigurationException;
 import dev.cairn.ErrorCode;
 import dev.cairn.Repository;
 import dev.cairn.snapshot.SnapshotSummary;
-import dev.cairn.source.CommandSource;
 import dev.cairn.source.Source;
 import dev.cairn.source.fs.FileSystemSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cairn.SourceReadException;
+import dev.cairn.snapshot.Snapshot;
+import dev.cairn.snapshot.SnapshotEntry;
+
+import java.io.IOException;
+import java.net.InetAddress;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -31,7 +37,8 @@ import java.util.concurrent.TimeUnit;
         description = {"Back up files and directories, or a command's standard output.", "",
                 "  cairn backup --tag nightly /srv/www /etc",
                 "  cairn backup --command db.sql -- pg_dump shop",
-                "  cairn backup mysql://backup@db1:3306/shop      (adapter modules add schemes)", ""})
+                "  cairn backup --dry-run --exclude '*.tmp' /srv/www",
+                "  cairn backup s3://bucket/prefix      (adapter modules add source schemes)", ""})
 final class BackupCommand extends RepoCommand {
     @Parameters(paramLabel = "PATH", arity = "0..*",
             description = "Files and directories to back up; with --command, the command and its arguments.")
@@ -40,7 +47,8 @@ final class BackupCommand extends RepoCommand {
     @Option(names = "--tag", paramLabel = "TAG", description = "Tag the snapshot; repeatable.")
     List<String> tags = new ArrayList<>();
 
-    @Option(names = "--host", paramLabel = "HOST", description = "Host name recorded in the snapshot (default: this host).")
+    @Option(names = "--host", paramLabel = "HOST", description = "Host name recorded in the snapshot. Default: CAIRN_HOST, then host: in the "
+            + "configuration file, then this machine's name.")
     String host;
 
     @Option(names = "--time", paramLabel = "\"YYYY-MM-DD HH:MM:SS\"",
@@ -70,6 +78,11 @@ final class BackupCommand extends RepoCommand {
                     + "nightly database dump piped in adds only what changed).")
     String chunking;
 
+    @Option(names = {"-n", "--dry-run"},
+            description = "Walk the files and report what would be backed up (new, changed, unchanged, bytes to "
+                    + "read) without reading or storing anything. With --verbose, list the files to read.")
+    boolean dryRun;
+
     @Option(names = "--json", description = "Print the outcome as one JSON object.")
     boolean json;
 
@@ -77,25 +90,37 @@ final class BackupCommand extends RepoCommand {
     public Integer call() {
         Source source = source();
         Instant at = time == null ? null : parseTime(time);
-        BackupResult r;
+        String h = Setting.HOST.resolve(host, env(), root().config()).value();
         try (Repository repo = open()) {
-            Repository.BackupCommand cmd = repo.backup(source);
-            usage(() -> cmd.tags(tags.toArray(String[]::new)));
-            if (host != null) {
-                usage(() -> cmd.host(host));
+            if (dryRun) {
+                return dryRun(this, repo, source, h, json);
             }
-            if (at != null) {
-                cmd.time(at);
-            }
-            r = run(cmd);
+            return perform(this, repo, source, tags, h, at, json);
         }
+    }
+
+    /**
+     * Backs up {@code source} and prints the outcome (summary, or JSON); for {@code backup} and
+     * {@code run}. Returns the exit code: 0, or 3 when the snapshot is partial.
+     */
+    static int perform(RepoCommand c, Repository repo, Source source, List<String> tags, String host, Instant at,
+                       boolean json) {
+        Repository.BackupCommand cmd = repo.backup(source);
+        usage(() -> cmd.tags(tags.toArray(String[]::new)));
+        if (host != null) {
+            usage(() -> cmd.host(host));
+        }
+        if (at != null) {
+            cmd.time(at);
+        }
+        BackupResult r = run(c, repo, cmd, source, host);
         if (json) {
-            Json.print(out(), Json.backup(r));
+            Json.print(c.out(), Json.backup(r));
         } else {
-            summary(r);
+            summary(c, r);
         }
         if (r.partial()) {
-            err().println("cairn: snapshot " + r.snapshot().shortId() + " saved, but " + r.warnings().size()
+            c.err().println("cairn: snapshot " + r.snapshot().shortId() + " saved, but " + r.warnings().size()
                     + (r.warnings().size() == 1 ? " entry" : " entries") + " could not be backed up faithfully.");
             return ErrorCode.PARTIAL_BACKUP.exitCode();
         }
@@ -112,8 +137,9 @@ final class BackupCommand extends RepoCommand {
                 throw new ConfigurationException("--exclude, --include and --one-file-system apply to files, not to "
                         + "--command.");
             }
-            // The core keeps CAIRN_* variables (the repository's secrets) out of the command's environment.
-            return usage(() -> CommandSource.builder().name(commandName).command(args).chunking(chunking).build());
+            // The core keeps CAIRN_* variables (the repository's secrets) out of the command's environment;
+            // Sources.command also blanks the variables the configuration file's references read.
+            return Sources.command(commandName, args, Map.of(), root().config(), chunking);
         }
         if (args.isEmpty()) {
             throw new ConfigurationException("Nothing to back up: give one or more paths, or --command NAME -- CMD.");
@@ -125,19 +151,104 @@ final class BackupCommand extends RepoCommand {
             }
             return Adapters.source(args.get(0), env());
         }
-        return usage(() -> {
-            FileSystemSource.Builder b = FileSystemSource.builder();
-            for (String a : args) {
-                Path p = Path.of(a);
-                if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-                    throw new ConfigurationException("Path " + a + " does not exist: nothing was backed up.");
-                }
-                b.path(p);
+        return Sources.files(args, excludes, includes, oneFileSystem);
+    }
+
+    /**
+     * {@code --dry-run}: the source walks into a {@link Scan} (no content read, nothing stored),
+     * compared with the parent snapshot the backup would use. Adapter and command sources are not
+     * started: the report says what would run.
+     */
+    static int dryRun(RepoCommand c, Repository repo, Source source, String host, boolean json) {
+        if (!(source instanceof FileSystemSource)) {
+            if (json) {
+                ObjectNode n = Json.MAPPER.createObjectNode();
+                n.put("dryRun", true);
+                n.put("sourceKind", source.kind());
+                n.put("source", source.descriptor());
+                n.put("walked", false);
+                Json.print(c.out(), n);
+            } else {
+                c.out().println("Would back up " + Format.printable(source.descriptor()) + " (" + source.kind()
+                        + "). A dry run does not start adapter or command sources; nothing was read or stored.");
             }
-            excludes.forEach(b::exclude);
-            includes.forEach(b::include);
-            return b.oneFileSystem(oneFileSystem).build();
-        });
+            return Main.OK;
+        }
+        Snapshot parent = parent(repo, source, host);
+        Scan scan = new Scan(parentEntries(repo, parent), c.verbose() || json);
+        try {
+            scan.run(source);
+        } catch (IOException e) {
+            throw new SourceReadException("Cannot walk " + source.descriptor() + ": " + e.getMessage(), e);
+        }
+        if (json) {
+            ObjectNode n = Json.MAPPER.createObjectNode();
+            n.put("dryRun", true);
+            n.put("sourceKind", source.kind());
+            ArrayNode paths = n.putArray("paths");
+            source.paths().forEach(paths::add);
+            if (parent == null) {
+                n.putNull("parent");
+            } else {
+                n.put("parent", parent.id());
+            }
+            n.put("files", scan.files.get());
+            n.put("dirs", scan.dirs.get());
+            n.put("others", scan.others.get());
+            n.put("bytesTotal", scan.bytes.get());
+            n.put("newFiles", scan.newFiles.get());
+            n.put("changedFiles", scan.changedFiles.get());
+            n.put("unchangedFiles", scan.unchangedFiles.get());
+            n.put("bytesToRead", scan.bytesToRead.get());
+            ArrayNode toRead = n.putArray("toRead");
+            synchronized (scan.toRead) {
+                scan.toRead.forEach(toRead::add);
+            }
+            ArrayNode w = n.putArray("warnings");
+            synchronized (scan.warnings) {
+                scan.warnings.forEach(w::add);
+            }
+            Json.print(c.out(), n);
+        } else {
+            synchronized (scan.toRead) {
+                scan.toRead.forEach(x -> c.out().println(Format.printable(x)));
+            }
+            c.out().println("Dry run, nothing stored: would back up " + scan.files.get() + " files, " + scan.dirs.get()
+                    + " dirs, " + scan.others.get() + " other entries, " + Format.bytes(scan.bytes.get()) + ".");
+            c.out().println(parent == null ? "No parent snapshot: every file would be read ("
+                    + Format.bytes(scan.bytesToRead.get()) + ")."
+                    : "Compared with snapshot " + parent.shortId() + ": " + scan.newFiles.get() + " new, "
+                    + scan.changedFiles.get() + " changed (" + Format.bytes(scan.bytesToRead.get()) + " to read), "
+                    + scan.unchangedFiles.get() + " unchanged.");
+            synchronized (scan.warnings) {
+                scan.warnings.forEach(c::warn);
+            }
+        }
+        return Main.OK;
+    }
+
+    /** The snapshot a backup of {@code source} would compare with (the latest of its host, kind and paths). */
+    private static Snapshot parent(Repository repo, Source source, String host) {
+        return repo.latest(host != null ? host : localHost(), source.kind(), source.paths()).orElse(null);
+    }
+
+    private static Map<String, SnapshotEntry> parentEntries(Repository repo, Snapshot parent) {
+        Map<String, SnapshotEntry> m = new HashMap<>();
+        if (parent != null) {
+            for (SnapshotEntry e : repo.list(parent, "", true)) {
+                m.put(e.path(), e);
+            }
+        }
+        return m;
+    }
+
+    /** The host name the core records by default (Repository.Builder's default, which is not public). */
+    private static String localHost() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
     }
 
     private static Instant parseTime(String text) {
@@ -148,17 +259,49 @@ final class BackupCommand extends RepoCommand {
         }
     }
 
-    /** Runs the backup; when the process is stopped (Ctrl-C, SIGTERM), cancels it so that its lock is released. */
-    private BackupResult run(Repository.BackupCommand cmd) {
-        Progress progress = Progress.start(root(), "read");
+    /**
+     * Runs the backup; when the process is stopped (Ctrl-C, SIGTERM), cancels it so that its lock is
+     * released. On a terminal, a scan beside the backup gives the progress bar its totals.
+     */
+    private static BackupResult run(RepoCommand c, Repository repo, Repository.BackupCommand cmd, Source source,
+                                    String host) {
+        CairnCommand root = c.root();
+        Scan scan = null;
+        if (Progress.shown(root) && source instanceof FileSystemSource) {
+            // The bar's totals: the files a backup would read, compared with the parent it will use.
+            Map<String, SnapshotEntry> parentEntries = new java.util.concurrent.ConcurrentHashMap<>();
+            Scan s = new Scan(parentEntries, false);
+            scan = s;
+            Thread scanner = new Thread(() -> {
+                try {
+                    parentEntries.putAll(parentEntries(repo, parent(repo, source, host)));
+                    s.run(source);
+                } catch (IOException | RuntimeException ignored) {
+                    // Only the bar's totals are lost; the backup reports its own errors.
+                }
+            }, "cairn-scan");
+            scanner.setDaemon(true);
+            scanner.start();
+        }
+        Scan totals = scan;
+        Progress progress = totals == null ? Progress.start(root, "read")
+                : Progress.start(root, "read", () -> totals.done() ? totals.files.get() + totals.others.get() : -1,
+                        () -> totals.done() ? totals.bytesToRead.get() : -1);
         cmd.listener(progress.listener());
-        if (!root().standalone) {
-            try {
+        try {
+            if (!root.standalone) {
                 return cmd.run();
-            } finally {
-                progress.stop();
+            }
+            return cancellable(cmd);
+        } finally {
+            progress.stop();
+            if (scan != null) {
+                scan.cancel();
             }
         }
+    }
+
+    private static BackupResult cancellable(Repository.BackupCommand cmd) {
         Cancellation cancellation = new Cancellation();
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -174,7 +317,6 @@ final class BackupCommand extends RepoCommand {
             return cmd.cancellation(cancellation).run();
         } finally {
             finished.countDown();
-            progress.stop();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
@@ -183,13 +325,13 @@ final class BackupCommand extends RepoCommand {
         }
     }
 
-    private void summary(BackupResult r) {
+    static void summary(RepoCommand c, BackupResult r) {
         SnapshotSummary m = r.snapshot().summary();
-        say("Snapshot " + r.snapshot().shortId() + " saved.");
-        say("Files:    " + m.files() + ", dirs: " + m.dirs());
-        say("Bytes:    total " + Format.bytes(m.bytesTotal()) + ", read " + Format.bytes(m.bytesRead()) + ", added "
+        c.say("Snapshot " + r.snapshot().shortId() + " saved.");
+        c.say("Files:    " + m.files() + ", dirs: " + m.dirs());
+        c.say("Bytes:    total " + Format.bytes(m.bytesTotal()) + ", read " + Format.bytes(m.bytesRead()) + ", added "
                 + Format.bytes(m.bytesAdded()) + ", stored " + Format.bytes(m.bytesStored()));
-        say("Duration: " + Format.millis(m.durationMillis()));
-        r.warnings().forEach(w -> out().println("warning: " + Format.printable(w)));
+        c.say("Duration: " + Format.millis(m.durationMillis()));
+        r.warnings().forEach(w -> c.out().println("warning: " + Format.printable(w)));
     }
 }

@@ -10,6 +10,9 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -21,12 +24,18 @@ import java.util.concurrent.Callable;
 @Command(name = "cairn", mixinStandardHelpOptions = true, versionProvider = CairnCommand.Version.class,
         scope = ScopeType.INHERIT,
         sortOptions = false, usageHelpAutoWidth = true,
-        description = "Encrypted, deduplicated backups.%n"
-                + "The repository comes from --repo or CAIRN_REPOSITORY; the password only from the environment: "
-                + "CAIRN_PASSWORD or CAIRN_PASSWORD_FILE.",
-        subcommands = {QuickstartCommand.class, InitCommand.class, BackupCommand.class, SnapshotsCommand.class, RestoreCommand.class,
-                LsCommand.class, DumpCommand.class, DrillCommand.class, CheckCommand.class, RepairCommand.class, ExportTarCommand.class, ForgetCommand.class, KeyCommand.class,
-                UnlockCommand.class, VersionCommand.class, HelpCommand.class},
+        description = {"Encrypted, deduplicated backups.", "",
+                "The repository comes from --repo, CAIRN_REPOSITORY or `repository:` in the configuration file. The "
+                        + "password comes from CAIRN_PASSWORD or CAIRN_PASSWORD_FILE, or from the repository's "
+                        + "password reference in the file; never from an argument:", "",
+                "  password: $${file:/etc/cairn/repo.pass}      (or $${env:NAME})", "",
+                "  export CAIRN_REPOSITORY=/srv/backup CAIRN_PASSWORD_FILE=/etc/cairn/pass",
+                "  cairn init",
+                "  cairn backup --tag nightly /srv/www",
+                "  cairn snapshots",
+                "  cairn run nightly-www --config /etc/cairn/cairn.yaml",
+                "", "Run `cairn COMMAND --help` for a command's options.", ""},
+        commandListHeading = "%nCommands:%n",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:ok", "1:failed", "2:usage or configuration error", "3:backup saved, but some files could not be read",
@@ -46,17 +55,43 @@ public final class CairnCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = {"--repo", "--repository"}, paramLabel = "LOCATION", scope = ScopeType.INHERIT,
-            description = "Repository: a directory, file:/path or a URI such as s3://bucket/prefix. "
-                    + "Default: CAIRN_REPOSITORY.")
+            description = "Repository: a directory, a URI (file:, s3:), or the name of an entry under "
+                    + "repositories: in the configuration file. Default: CAIRN_REPOSITORY, then repository: in the "
+                    + "file.")
     String repo;
 
+    @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "Configuration file (YAML). Default: CAIRN_CONFIG, else cairn.yaml in the current "
+                    + "directory, else /etc/cairn/cairn.yaml (the first that exists).")
+    Path configFile;
+
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
-            description = "Print the stack trace of an error.")
+            description = "More detail; an error prints its stack trace. Also CAIRN_VERBOSE, verbose:.")
     boolean verbose;
 
     @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT,
-            description = "Print only errors, warnings and requested data (no summaries).")
+            description = "Print only errors, warnings and requested data (no summaries). Also CAIRN_QUIET, quiet:.")
     boolean quiet;
+
+    /**
+     * The subcommands, in the order help lists them. Only the one a run invokes is built from its
+     * annotations (see {@link Main#commandLine}): reflecting over all of them would double the start-up time.
+     */
+    static final List<Class<?>> COMMANDS = List.of(QuickstartCommand.class, InitCommand.class, BackupCommand.class,
+            SnapshotsCommand.class, LsCommand.class, DiffCommand.class, RestoreCommand.class, DumpCommand.class,
+            ExportTarCommand.class, CheckCommand.class, RepairCommand.class, DrillCommand.class, ForgetCommand.class,
+            StatsCommand.class, KeyCommand.class, UnlockCommand.class, RunCommand.class, CompletionCommand.class,
+            VersionCommand.class, HelpCommand.class);
+
+    /** Global options that take a value: the word after them is not a command name. */
+    static final java.util.Set<String> OPTIONS_WITH_VALUE = java.util.Set.of("--repo", "--repository", "--config");
+
+    /** The first default configuration file that exists is used. */
+    static final List<Path> DEFAULT_CONFIGS = List.of(Path.of("cairn.yaml"), Path.of("/etc/cairn/cairn.yaml"));
+
+    private Config config;
+    private Secrets secrets;
+    private Boolean quietSetting;
 
     CairnCommand(Map<String, String> env, PrintStream out, PrintStream err, boolean interactive, boolean standalone) {
         this.env = env;
@@ -64,6 +99,55 @@ public final class CairnCommand implements Callable<Integer> {
         this.err = err;
         this.interactive = interactive;
         this.standalone = standalone;
+    }
+
+    /** The configuration file's contents ({@link Config#NONE} without one); loaded once, on first use. */
+    Config config() {
+        if (config == null) {
+            Setting.Value v = Setting.CONFIG.resolve(configFile == null ? null : configFile.toString(), env, Config.NONE);
+            if (v.isSet()) {
+                config = Config.load(Path.of(v.value()));
+            } else {
+                Path found = DEFAULT_CONFIGS.stream().filter(Files::isRegularFile).findFirst().orElse(null);
+                config = found == null ? Config.NONE : Config.load(found);
+            }
+        }
+        return config;
+    }
+
+    Secrets secrets() {
+        if (secrets == null) {
+            secrets = new Secrets(config(), env);
+        }
+        return secrets;
+    }
+
+    /** --quiet, CAIRN_QUIET or quiet: in the file. */
+    boolean quiet() {
+        if (quietSetting == null) {
+            quietSetting = Setting.QUIET.flag(quiet, env, config());
+        }
+        return quietSetting;
+    }
+
+    /**
+     * Applies CAIRN_VERBOSE and verbose: in the file to {@link #verbose} before the command runs. A
+     * broken file is reported by the command that loads it, not here.
+     */
+    void settleVerbose() {
+        if (verbose) {
+            return;
+        }
+        try {
+            verbose = Setting.VERBOSE.flag(false, env, config());
+        } catch (RuntimeException e) {
+            config = null;
+            try {
+                verbose = Setting.VERBOSE.flag(false, env, Config.NONE);
+            } catch (RuntimeException ignored) {
+                verbose = false;
+            }
+        }
     }
 
     @Override

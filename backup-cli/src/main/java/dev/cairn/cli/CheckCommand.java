@@ -10,16 +10,17 @@ import picocli.CommandLine.Option;
 
 /** {@code cairn check}: verifies the repository's structure and, with --read-data, its data. */
 @Command(name = "check",
-        description = {"Check the repository: index, packs, pack headers and every snapshot's trees; with "
-                + "--read-data also download and verify every blob. Exit 14 when damage is found.", "",
+        description = {"Check the repository's integrity (exit 14 when damage is found).", "",
+                "Reads the index, the pack list, the pack headers and every snapshot's trees; with --read-data (or a "
+                        + "subset) also downloads the packs and verifies every blob.", "",
                 "  cairn check",
-                "  cairn check --read-data-subset 10%", ""})
+                "  cairn check --read-data-subset 10%%", ""})
 final class CheckCommand extends RepoCommand {
     @Option(names = "--read-data", description = "Download every pack and verify every blob.")
     boolean readData;
 
     @Option(names = "--read-data-subset", paramLabel = "n/t|x%|SIZE",
-            description = "Read only a subset of the packs: the n-th of t parts, a random x%, or a byte budget "
+            description = "Read only a subset of the packs: the n-th of t parts, a random x%%, or a byte budget "
                     + "such as 500M or 2G.")
     String subset;
 
@@ -28,14 +29,18 @@ final class CheckCommand extends RepoCommand {
 
     @Override
     public Integer call() {
-        CheckReport r;
         try (Repository repo = open()) {
-            Repository.CheckCommand c = repo.check().readData(readData);
-            if (subset != null) {
-                usage(() -> c.subset(subset));
-            }
-            r = c.run();
+            return perform(this, repo, readData, subset, json);
         }
+    }
+
+    /** Checks and prints the report; returns 0, or 14 when damage is found. For {@code check} and {@code run}. */
+    static int perform(RepoCommand c, Repository repo, boolean readData, String subset, boolean json) {
+        Repository.CheckCommand cmd = repo.check().readData(readData);
+        if (subset != null) {
+            usage(() -> cmd.subset(subset));
+        }
+        CheckReport r = cmd.run();
         if (json) {
             ObjectNode n = Json.MAPPER.createObjectNode();
             n.put("ok", r.ok());
@@ -59,19 +64,21 @@ final class CheckCommand extends RepoCommand {
                 ArrayNode f = o.putArray("files");
                 p.files().forEach(f::add);
             }
-            Json.print(out(), n);
+            Json.print(c.out(), n);
         } else {
-            say("Checked " + r.snapshots() + " snapshots, " + r.trees() + " trees, " + r.blobs() + " blobs, "
+            c.say("Checked " + r.snapshots() + " snapshots, " + r.trees() + " trees, " + r.blobs() + " blobs, "
                     + r.packs() + " packs" + (r.packsRead() > 0 ? "; read " + r.packsRead() + " packs ("
                     + Format.bytes(r.bytesRead()) + ")" : "") + ".");
-            r.warnings().forEach(x -> out().println("warning: " + Format.printable(x)));
-            r.errors().forEach(x -> out().println("error: " + Format.printable(x)));
-            say(r.ok() ? "No errors were found." : r.errors().size() + " error(s) found.");
+            r.warnings().forEach(x -> c.out().println("warning: " + Format.printable(x)));
+            r.errors().forEach(x -> c.out().println("error: " + Format.printable(x)));
+            c.say(r.ok() ? "No errors were found." : r.errors().size() + " error(s) found.");
         }
         if (!r.ok()) {
-            err().println("cairn: the repository is damaged: " + Format.printable(r.errors().get(0))
-                    + (r.errors().size() > 1 ? " (and " + (r.errors().size() - 1) + " more)" : "")
-                    + ". See `cairn repair --help`.");
+            String first = r.errors().isEmpty() ? "pack " + r.damagedPacks().get(0).pack() + ": "
+                    + r.damagedPacks().get(0).problem() : r.errors().get(0);
+            int more = r.errors().size() + r.damagedPacks().size() - 1;
+            c.err().println("cairn: the repository is damaged: " + Format.printable(first)
+                    + (more > 0 ? " (and " + more + " more)" : "") + ". See `cairn repair --help`.");
             return ErrorCode.INTEGRITY.exitCode();
         }
         return Main.OK;

@@ -11,14 +11,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.util.Map;
+
 /**
  * {@code cairn drill}: restores a snapshot into a scratch target, verifies it against the facts
  * recorded at backup time, measures restore time (RTO) and data age (RPO), cleans up, and stores
  * the report in the repository. The drill comes from the adapter of the snapshot's source kind.
  */
 @Command(name = "drill",
-        description = {"Prove a snapshot restorable: restore into a scratch target, verify, time it, clean up, "
-                + "and record the result in the repository. Exit 17 when the drill fails.", "",
+        description = {"Prove a snapshot restorable (exit 17 when the drill fails).", "",
+                "Restores into a scratch target, verifies against what the backup recorded, measures restore time "
+                        + "(RTO) and data age (RPO), cleans up, and records the report in the repository.", "",
                 "  cairn drill latest",
                 "  cairn drill latest --scratch /var/tmp/drills", ""})
 final class DrillCommand extends RepoCommand {
@@ -35,11 +38,15 @@ final class DrillCommand extends RepoCommand {
 
     @Override
     public Integer call() {
-        DrillReport report;
         try (Repository repo = open()) {
-            Snapshot s = repo.snapshot(snapshot);
-            report = repo.recordDrill(Adapters.drill(s.sourceKind(), scratch, env()).run(repo, s));
+            return perform(this, repo, repo.snapshot(snapshot), scratch, env(), json);
         }
+    }
+
+    /** Drills one snapshot, records and prints the report; returns 0, or 17 when it failed. For drill and run. */
+    static int perform(RepoCommand c, Repository repo, Snapshot s, String scratch, Map<String, String> env,
+                       boolean json) {
+        DrillReport report = repo.recordDrill(Adapters.drill(s.sourceKind(), scratch, env).run(repo, s));
         if (json) {
             ObjectNode n = Json.MAPPER.createObjectNode();
             n.put("id", report.id());
@@ -50,21 +57,21 @@ final class DrillCommand extends RepoCommand {
             n.put("passed", report.passed());
             n.put("restoreMillis", report.restoreTime().toMillis());
             n.put("dataAgeMillis", report.dataAge().toMillis());
-            ArrayNode c = n.putArray("checks");
-            report.checks().forEach(c::add);
+            ArrayNode ch = n.putArray("checks");
+            report.checks().forEach(ch::add);
             ArrayNode f = n.putArray("failures");
             report.failures().forEach(f::add);
-            Json.print(out(), n);
+            Json.print(c.out(), n);
         } else {
-            say("Drill of snapshot " + report.snapshotId().substring(0, 8) + " (" + report.sourceKind() + "): "
+            c.say("Drill of snapshot " + report.snapshotId().substring(0, 8) + " (" + report.sourceKind() + "): "
                     + (report.passed() ? "PASSED" : "FAILED"));
-            say("Restore time (RTO): " + Format.millis(report.restoreTime().toMillis()) + ", data age (RPO): "
+            c.say("Restore time (RTO): " + Format.millis(report.restoreTime().toMillis()) + ", data age (RPO): "
                     + Format.millis(report.dataAge().toMillis()));
-            report.checks().forEach(c -> say("  ok: " + Format.printable(c)));
-            report.failures().forEach(f -> out().println("  FAILED: " + Format.printable(f)));
+            report.checks().forEach(x -> c.say("  ok: " + Format.printable(x)));
+            report.failures().forEach(x -> c.out().println("  FAILED: " + Format.printable(x)));
         }
         if (!report.passed()) {
-            err().println("cairn: drill of snapshot " + report.snapshotId().substring(0, 8) + " failed: "
+            c.err().println("cairn: drill of snapshot " + report.snapshotId().substring(0, 8) + " failed: "
                     + Format.printable(report.failures().get(0)));
             return ErrorCode.DRILL_FAILED.exitCode();
         }

@@ -29,13 +29,13 @@ final class Env {
     private Env() {
     }
 
-    /** The repository location: {@code --repo}, else CAIRN_REPOSITORY. */
-    static String repository(String option, Map<String, String> env) {
-        String r = option != null && !option.isBlank() ? option : env.get(REPOSITORY);
-        if (r == null || r.isBlank()) {
-            throw new ConfigurationException("No repository given: pass --repo LOCATION or set " + REPOSITORY + ".");
-        }
-        return r;
+    /** Whether CAIRN_PASSWORD or CAIRN_PASSWORD_FILE is set. */
+    static boolean hasPassword(Map<String, String> env) {
+        return !isBlank(env.get(PASSWORD)) || !isBlank(env.get(PASSWORD_FILE));
+    }
+
+    private static boolean isBlank(String s) {
+        return s == null || s.isEmpty();
     }
 
     /** The repository password, from CAIRN_PASSWORD or CAIRN_PASSWORD_FILE. */

@@ -3,7 +3,10 @@ package dev.cairn.cli;
 import dev.cairn.KeyInfo;
 import dev.cairn.Repository;
 import dev.cairn.Secret;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
 
@@ -12,7 +15,9 @@ import java.util.List;
 
 /** {@code cairn key list|add|remove|passwd}: the passwords that open the repository. */
 @Command(name = "key",
-        description = "Manage the repository's keys (each key is one password that opens it).",
+        description = {"Manage the repository's keys (each key is one password that opens it).", "",
+                "  cairn key list",
+                "  CAIRN_NEW_PASSWORD_FILE=/etc/cairn/new.pass cairn key add", ""},
         subcommands = {KeyCommand.ListKeys.class, KeyCommand.Add.class, KeyCommand.Remove.class,
                 KeyCommand.Passwd.class})
 final class KeyCommand extends RepoCommand {
@@ -22,13 +27,30 @@ final class KeyCommand extends RepoCommand {
     }
 
     @Command(name = "list",
-            description = "List the keys; * marks the one CAIRN_PASSWORD opened.")
+            description = "List the keys; * marks the one in use.")
     static final class ListKeys extends RepoCommand {
+        @Option(names = "--json", description = "Print a JSON array of keys.")
+        boolean json;
+
         @Override
         public Integer call() {
             List<KeyInfo> keys;
             try (Repository repo = open()) {
                 keys = repo.keys();
+            }
+            if (json) {
+                ArrayNode a = Json.array();
+                for (KeyInfo k : keys) {
+                    ObjectNode n = a.addObject();
+                    n.put("id", k.id());
+                    n.put("shortId", k.shortId());
+                    n.put("current", k.current());
+                    n.put("created", k.created().toString());
+                    n.put("host", k.host());
+                    n.put("username", k.username());
+                }
+                Json.print(out(), a);
+                return Main.OK;
             }
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {" ID", "CREATED", "HOST", "USER"});
@@ -42,7 +64,8 @@ final class KeyCommand extends RepoCommand {
     }
 
     @Command(name = "add",
-            description = "Add a key whose password is CAIRN_NEW_PASSWORD or CAIRN_NEW_PASSWORD_FILE.")
+            description = {"Add a key (another password that opens the repository).", "",
+                    "Its password comes from CAIRN_NEW_PASSWORD or CAIRN_NEW_PASSWORD_FILE.", ""})
     static final class Add extends RepoCommand {
         @Override
         public Integer call() {
@@ -77,8 +100,9 @@ final class KeyCommand extends RepoCommand {
     }
 
     @Command(name = "passwd",
-            description = "Change the password of the key in use to CAIRN_NEW_PASSWORD or CAIRN_NEW_PASSWORD_FILE:"
-                    + " writes a new key, then removes the old one.")
+            description = {"Change the password of the key in use.", "",
+                    "The new password comes from CAIRN_NEW_PASSWORD or CAIRN_NEW_PASSWORD_FILE. Writes a new key, then "
+                            + "removes the old one.", ""})
     static final class Passwd extends RepoCommand {
         @Override
         public Integer call() {

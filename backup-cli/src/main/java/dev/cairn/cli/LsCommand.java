@@ -13,7 +13,10 @@ import java.util.List;
 
 /** {@code cairn ls}: lists a snapshot's entries. */
 @Command(name = "ls",
-        description = "List the entries of a snapshot: mode, user, group, size, mtime, path.")
+        description = {"List the entries of a snapshot.", "",
+                "Columns: mode, user, group, size, mtime, path.", "",
+                "  cairn ls latest",
+                "  cairn ls latest www/assets -r", ""})
 final class LsCommand extends RepoCommand {
     @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "Snapshot id, unique id prefix, or latest.")
     String snapshot;

@@ -3,6 +3,8 @@ package dev.cairn.cli;
 import dev.cairn.BackupException;
 import dev.cairn.ErrorCode;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.UnmatchedArgumentException;
 
@@ -64,7 +66,7 @@ public final class Main {
                    boolean standalone) {
         Objects.requireNonNull(args, "args");
         CairnCommand root = new CairnCommand(Map.copyOf(env), out, err, interactive, standalone);
-        CommandLine cl = commandLine(root);
+        CommandLine cl = commandLine(root, args);
         try {
             return cl.execute(args);
         } finally {
@@ -73,8 +75,26 @@ public final class Main {
         }
     }
 
-    static CommandLine commandLine(CairnCommand root) {
+    /**
+     * The command line for a run with {@code args}. Only the subcommand the arguments name is built
+     * from its annotations; the others get a stub with their name and description, which is all the
+     * top-level help and the typo suggestions need. {@code help} and {@code completion} need every
+     * command's options, so they get them all.
+     */
+    static CommandLine commandLine(CairnCommand root, String[] arguments) {
         CommandLine cl = new CommandLine(root);
+        String wanted = commandName(arguments);
+        boolean all = "help".equals(wanted) || "completion".equals(wanted);
+        for (Class<?> c : CairnCommand.COMMANDS) {
+            Command a = c.getAnnotation(Command.class);
+            if (all || a.name().equals(wanted)) {
+                cl.addSubcommand(a.name(), c);
+            } else {
+                CommandSpec stub = CommandSpec.create().name(a.name());
+                stub.usageMessage().header(a.header()).description(a.description());
+                cl.addSubcommand(a.name(), stub);
+            }
+        }
         cl.setExpandAtFiles(false); // "@name" is a path or tag, never a file of arguments
         cl.setOut(new PrintWriter(root.out, true));
         cl.setErr(new PrintWriter(root.err, true));
@@ -84,6 +104,9 @@ public final class Main {
         });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> failure(ex, root));
         cl.setExecutionStrategy(parsed -> {
+            if (!helpRequested(parsed)) {
+                root.settleVerbose();
+            }
             if (root.verbose) {
                 // Before any logger exists (slf4j-simple reads its level once): the core's debug logs.
                 System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
@@ -91,6 +114,30 @@ public final class Main {
             return new CommandLine.RunLast().execute(parsed);
         });
         return cl;
+    }
+
+    /** The first word of {@code args} that is not an option or an option's value: the command's name, or null. */
+    static String commandName(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (CairnCommand.OPTIONS_WITH_VALUE.contains(a)) {
+                i++;
+            } else if (!a.startsWith("-")) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    /** Whether --help or --version was given (help needs no configuration file: it starts fast). */
+    private static boolean helpRequested(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.isUsageHelpRequested() || p.isVersionHelpRequested()
+                    || p.commandSpec().userObject() instanceof CommandLine.HelpCommand) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String usageMessage(ParameterException ex) {

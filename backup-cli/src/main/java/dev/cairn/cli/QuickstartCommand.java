@@ -24,8 +24,9 @@ import java.util.Base64;
  * it, backs up a directory, and lists the snapshots. No servers, no configuration.
  */
 @Command(name = "quickstart",
-        description = {"Back up a directory into a local repository in ./cairn-quickstart (created on first use, "
-                + "password generated into ./cairn-quickstart/password, mode 0600) and list the snapshots.", ""})
+        description = {"Try cairn: back up a directory into a new local repository.", "",
+                "The repository is ./cairn-quickstart/repo (created on first use); its random password is generated "
+                        + "into ./cairn-quickstart/password (mode 0600). Then the snapshots are listed.", ""})
 final class QuickstartCommand extends RepoCommand {
     @Parameters(paramLabel = "DIR", arity = "0..1", description = "Directory to back up (default: the current one).")
     Path dir = Path.of(".");

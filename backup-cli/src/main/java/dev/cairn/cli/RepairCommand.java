@@ -22,8 +22,8 @@ final class RepairCommand extends RepoCommand {
     }
 
     /** {@code cairn repair index}. */
-    @Command(name = "index", description = "Rebuild the index from the pack headers (after index files were "
-            + "deleted or damaged). Writes the new index before removing the old one.")
+    @Command(name = "index", description = {"Rebuild the index from the pack headers.", "",
+            "For index files that were deleted or damaged. Writes the new index before removing the old one.", ""})
     static final class Index extends RepoCommand {
         @Override
         public Integer call() {
@@ -35,8 +35,8 @@ final class RepairCommand extends RepoCommand {
     }
 
     /** {@code cairn repair snapshots}. */
-    @Command(name = "snapshots", description = "Rewrite snapshots whose data is partly gone, dropping only the "
-            + "damaged files (listed as lost). Rewritten snapshots are tagged 'repaired'.")
+    @Command(name = "snapshots", description = {"Rewrite snapshots whose data is partly gone.", "",
+            "Only the damaged files are dropped (listed as lost). Rewritten snapshots are tagged 'repaired'.", ""})
     static final class Snapshots extends RepoCommand {
         @Option(names = "--read-data", description = "Also download every pack to find damaged blobs (otherwise "
                 + "only missing data is dropped).")

@@ -35,7 +35,11 @@ abstract class RepoCommand implements Callable<Integer> {
     }
 
     final boolean quiet() {
-        return root().quiet;
+        return root().quiet();
+    }
+
+    final boolean verbose() {
+        return root().verbose;
     }
 
     /** Prints a human line on stdout unless --quiet. */
@@ -45,6 +49,11 @@ abstract class RepoCommand implements Callable<Integer> {
         }
     }
 
+    /** Prints a warning line on stderr (never suppressed). */
+    final void warn(String line) {
+        err().println("warning: " + Format.printable(line));
+    }
+
     /** Fails if writing to stdout failed (a PrintStream hides the error: a closed pipe, a full disk). */
     final void checkOut() {
         if (out().checkError()) {
@@ -52,18 +61,66 @@ abstract class RepoCommand implements Callable<Integer> {
         }
     }
 
-    /** A builder for the repository given by --repo / CAIRN_REPOSITORY. */
-    final Repository.Builder builder() {
-        return Repository.at(Env.repository(root().repo, env()));
+    /**
+     * The repository to use, with where its password comes from: {@code --repo}, CAIRN_REPOSITORY or
+     * the file's {@code repository:}, each either a location or the name of an entry under
+     * {@code repositories:} (an entry also matches by its location).
+     */
+    final Target target() {
+        Config c = root().config();
+        Setting.Value v = Setting.REPOSITORY.resolve(root().repo, env(), c);
+        if (!v.isSet()) {
+            throw new ConfigurationException("No repository given: pass --repo LOCATION, set "
+                    + Setting.REPOSITORY.variable + ", or set `repository:` in a configuration file (--config FILE"
+                    + (c.file == null ? "; none was found at ./cairn.yaml or /etc/cairn/cairn.yaml" : "") + ").");
+        }
+        Config.RepositoryConfig entry = c.repository(v.value());
+        if (entry != null) {
+            return new Target(entry.location, c.nameOf(entry), entry.password);
+        }
+        return new Target(v.value(), null, null);
     }
 
-    /** Opens the repository with CAIRN_PASSWORD / CAIRN_PASSWORD_FILE. */
+    /** A repository location; {@code name} and {@code password} are set when it is an entry of the file. */
+    record Target(String location, String name, Config.ConfigValue password) {
+    }
+
+    /** A builder for the repository given by --repo / CAIRN_REPOSITORY / the file. */
+    final Repository.Builder builder() {
+        return Repository.at(target().location());
+    }
+
+    /** The password: CAIRN_PASSWORD or CAIRN_PASSWORD_FILE, else the file's reference for the repository. */
+    final Secret password(Target t) {
+        if (Env.hasPassword(env()) || t.password() == null) {
+            try {
+                return Env.password(env());
+            } catch (ConfigurationException e) {
+                if (t.name() != null) {
+                    throw new ConfigurationException("No password for repository " + t.name() + ": set "
+                            + Env.PASSWORD + " or " + Env.PASSWORD_FILE + ", or add a reference to "
+                            + root().config().where(0) + ": repositories." + t.name()
+                            + ".password: ${file:/etc/cairn/" + t.name() + ".pass} (passwords are never arguments "
+                            + "or literals).", e);
+                }
+                throw e;
+            }
+        }
+        return root().secrets().resolve(t.password());
+    }
+
+    /** Opens the repository with its password. */
     final Repository open() {
-        return open(builder());
+        Target t = target();
+        return open(Repository.at(t.location()), t);
     }
 
     final Repository open(Repository.Builder b) {
-        Secret password = Env.password(env());
+        return open(b, target());
+    }
+
+    final Repository open(Repository.Builder b, Target t) {
+        Secret password = password(t);
         try {
             return b.password(password).open();
         } finally {

@@ -1,5 +1,7 @@
 package dev.cairn.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cairn.Adapters;
 import dev.cairn.Repository;
 import dev.cairn.RestoreResult;
@@ -15,7 +17,9 @@ import java.util.List;
 
 /** {@code cairn restore}: restores a snapshot, or parts of it, into a directory. */
 @Command(name = "restore",
-        description = "Restore a snapshot (or the paths given with --include) into a directory or an adapter's target.")
+        description = {"Restore a snapshot (or some of its paths) into a directory or a target URI.", "",
+                "  cairn restore latest --target /tmp/restored",
+                "  cairn restore 1a2b3c4d --target /srv/www-old --include www/index.html", ""})
 final class RestoreCommand extends RepoCommand {
     @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "Snapshot id, unique id prefix, or latest.")
     String snapshot;
@@ -33,6 +37,9 @@ final class RestoreCommand extends RepoCommand {
             description = "Restore only this path of the snapshot (and what is below it); repeatable.")
     List<String> includes = new ArrayList<>();
 
+    @Option(names = "--json", description = "Print the outcome as one JSON object.")
+    boolean json;
+
     @Override
     public Integer call() {
         try (Repository repo = open()) {
@@ -40,6 +47,10 @@ final class RestoreCommand extends RepoCommand {
             if (Adapters.isUri(target)) {
                 RestoreTarget t = Adapters.restoreTarget(target, env());
                 RestoreResult r = t.restore(repo, s, includes, overwrite);
+                if (json) {
+                    Json.print(out(), json(s, t.descriptor(), r));
+                    return Main.OK;
+                }
                 say("Restored snapshot " + s.shortId() + " to " + t.descriptor() + ": " + r.files() + " entries, "
                         + Format.bytes(r.bytes()) + " in " + Format.millis(r.duration().toMillis()) + ".");
                 r.warnings().forEach(w -> out().println("warning: " + Format.printable(w)));
@@ -49,17 +60,38 @@ final class RestoreCommand extends RepoCommand {
             for (String inc : includes) {
                 usage(() -> cmd.include(inc));
             }
-            Progress progress = Progress.start(root(), "restored");
+            // Totals for the bar's ETA are known for a whole snapshot, not for --include.
+            Progress progress = includes.isEmpty()
+                    ? Progress.start(root(), "restored", () -> s.summary().files(), () -> s.summary().bytesTotal())
+                    : Progress.start(root(), "restored");
             RestoreResult r;
             try {
                 r = cmd.listener(progress.listener()).to(Path.of(target));
             } finally {
                 progress.stop();
             }
+            if (json) {
+                Json.print(out(), json(s, target, r));
+                return Main.OK;
+            }
             say("Restored snapshot " + s.shortId() + " to " + target + ": " + r.files() + " files, " + r.dirs()
                     + " dirs, " + Format.bytes(r.bytes()) + " in " + Format.millis(r.duration().toMillis()) + ".");
             r.warnings().forEach(w -> out().println("warning: " + Format.printable(w)));
         }
         return Main.OK;
+    }
+
+    private static ObjectNode json(Snapshot s, String target, RestoreResult r) {
+        ObjectNode n = Json.MAPPER.createObjectNode();
+        n.put("snapshot", s.id());
+        n.put("shortId", s.shortId());
+        n.put("target", target);
+        n.put("files", r.files());
+        n.put("dirs", r.dirs());
+        n.put("bytes", r.bytes());
+        n.put("durationMillis", r.duration().toMillis());
+        ArrayNode w = n.putArray("warnings");
+        r.warnings().forEach(w::add);
+        return n;
     }
 }

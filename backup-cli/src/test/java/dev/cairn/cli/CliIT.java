@@ -1,0 +1,440 @@
+package dev.cairn.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Acceptance: the real {@code target/cairn.jar} (shaded at package, so this runs under Failsafe)
+ * started as a process, as an operator or cron would start it. Each process gets exactly the
+ * environment the test gives it.
+ */
+class CliIT {
+    private static final String PASSWORD = "Corr3ct-H0rse-Battery-Staple-IT";
+    private static final Path JAR = Path.of(System.getProperty("cairn.jar", "target/cairn.jar")).toAbsolutePath();
+    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    Path repo;
+    Path data;
+    Path passFile;
+    Map<String, String> env;
+
+    /** One finished process. */
+    record Proc(int code, String out, String err, String cmdline) {
+        JsonNode json() {
+            try {
+                return JSON.readTree(out);
+            } catch (IOException e) {
+                throw new UncheckedIOException("not JSON: " + this, e);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    @BeforeEach
+    void setUp() throws IOException {
+        assertThat(JAR).as("build the jar first: mvn package -pl backup-cli").isRegularFile();
+        repo = tmp.resolve("repo");
+        data = tmp.resolve("data");
+        Files.createDirectories(data.resolve("sub/deeper"));
+        Files.writeString(data.resolve("hello.txt"), "hello, cairn\n");
+        Files.write(data.resolve("sub/random.bin"), random(2 * 1024 * 1024 + 3, 7));
+        Files.write(data.resolve("sub/deeper/small.bin"), random(999, 8));
+        Files.createSymbolicLink(data.resolve("link"), Path.of("hello.txt"));
+        passFile = tmp.resolve("pass");
+        Files.writeString(passFile, PASSWORD + "\n");
+        Files.setPosixFilePermissions(passFile, PosixFilePermissions.fromString("rw-------"));
+        env = new HashMap<>();
+        env.put("PATH", System.getenv("PATH"));
+        env.put("CAIRN_REPOSITORY", repo.toString());
+        env.put("CAIRN_PASSWORD_FILE", passFile.toString());
+        env.put("CAIRN_KDF_MEMORY_KIB", "8192");
+        env.put("CAIRN_KDF_ITERATIONS", "1");
+    }
+
+    private static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    /** Runs {@code java -jar cairn.jar args…} with exactly {@code environment}, in {@code dir}, stdin closed. */
+    private Proc cairn(Map<String, String> environment, Path dir, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(JAVA, "-Xmx256m", "-jar", JAR.toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
+        pb.environment().clear();
+        pb.environment().putAll(environment);
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        try {
+            Process p = pb.start();
+            String cmdline = readCmdline(p.pid());
+            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+            if (!p.waitFor(180, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("cairn " + String.join(" ", args) + " did not finish in 180 s");
+            }
+            return new Proc(p.exitValue(), out.join(), err.join(), cmdline);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private Proc cairn(String... args) {
+        return cairn(env, tmp, args);
+    }
+
+    private Proc ok(String... args) {
+        Proc p = cairn(args);
+        assertThat(p.code()).as("cairn %s: %s", String.join(" ", args), p).isZero();
+        return p;
+    }
+
+    private static String read(InputStream in) {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The process's command line as the kernel shows it to every user ("" once it has exited). */
+    private static String readCmdline(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")), StandardCharsets.UTF_8)
+                    .replace('\0', ' ');
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Regular files and symlinks below {@code dir}: content bytes as hex, or "-> target". */
+    private static Map<String, String> tree(Path dir) throws IOException {
+        Map<String, String> m = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.toList()) {
+                String rel = dir.relativize(p).toString();
+                if (Files.isSymbolicLink(p)) {
+                    m.put(rel, "-> " + Files.readSymbolicLink(p));
+                } else if (Files.isRegularFile(p)) {
+                    m.put(rel, java.util.HexFormat.of().formatHex(Files.readAllBytes(p)));
+                }
+            }
+        }
+        return m;
+    }
+
+    @Test
+    void roundTrip_initBackupSnapshotsDiffRestoreCheckDrillForgetStats() throws IOException {
+        JsonNode init = ok("init", "--json").json();
+        assertThat(init.get("id").asText()).hasSize(64);
+        assertThat(init.get("location").asText()).isEqualTo(repo.toString());
+
+        JsonNode first = ok("backup", "--json", "--tag", "first", data.toString()).json();
+        String a = first.get("snapshot").asText();
+        assertThat(first.get("files").asLong()).isEqualTo(3);
+        assertThat(first.get("partial").asBoolean()).isFalse();
+
+        Files.writeString(data.resolve("hello.txt"), "hello again, cairn\n");
+        Files.writeString(data.resolve("new.txt"), "new\n");
+        Files.delete(data.resolve("sub/deeper/small.bin"));
+        JsonNode dry = ok("backup", "--dry-run", "--json", data.toString()).json();
+        assertThat(dry.get("newFiles").asInt()).isEqualTo(1);
+        assertThat(dry.get("changedFiles").asInt()).isEqualTo(1);
+        assertThat(dry.get("unchangedFiles").asInt()).isEqualTo(1);
+        String b = ok("backup", "--json", "--tag", "second", data.toString()).json().get("snapshot").asText();
+
+        JsonNode snaps = ok("snapshots", "--json").json();
+        assertThat(snaps).extracting(n -> n.get("id").asText()).containsExactly(a, b);
+        assertThat(snaps.get(1).get("tags")).extracting(JsonNode::asText).containsExactly("second");
+
+        JsonNode diff = ok("diff", "--json", a, b).json();
+        assertThat(diff.get("added")).extracting(n -> n.get("path").asText()).containsExactly("/data/new.txt");
+        assertThat(diff.get("removed")).extracting(n -> n.get("path").asText())
+                .containsExactly("/data/sub/deeper/small.bin");
+        assertThat(diff.get("modified")).extracting(n -> n.get("path").asText()).containsExactly("/data/hello.txt");
+
+        Path target = tmp.resolve("restored");
+        JsonNode restored = ok("restore", "latest", "--target", target.toString(), "--json").json();
+        assertThat(restored.get("snapshot").asText()).isEqualTo(b);
+        assertThat(restored.get("files").asLong()).isEqualTo(3);
+        assertThat(tree(target.resolve("data"))).isEqualTo(tree(data));
+
+        JsonNode check = ok("check", "--read-data", "--json").json();
+        assertThat(check.get("ok").asBoolean()).isTrue();
+        assertThat(check.get("snapshots").asInt()).isEqualTo(2);
+        assertThat(check.get("packsRead").asInt()).isEqualTo(check.get("packs").asInt()).isPositive();
+
+        JsonNode drill = ok("drill", "latest", "--scratch", tmp.resolve("scratch").toString(), "--json").json();
+        assertThat(drill.get("passed").asBoolean()).isTrue();
+        assertThat(drill.get("snapshot").asText()).isEqualTo(b);
+        assertThat(drill.get("failures")).isEmpty();
+
+        assertThat(ok("forget", a.substring(0, 8), "--json").json()).extracting(JsonNode::asText).containsExactly(a);
+
+        JsonNode stats = ok("stats", "--json").json();
+        assertThat(stats.get("snapshots").asInt()).isEqualTo(1);
+        assertThat(stats.get("files").asLong()).isEqualTo(3);
+        assertThat(stats.get("bytesReferenced").asLong()).isEqualTo(19 + 4 + 2 * 1024 * 1024 + 3);
+        assertThat(stats.get("packs").asLong()).isPositive();
+        assertThat(stats.get("blobs").asLong()).isPositive();
+        assertThat(stats.get("repositorySize").asLong()).isGreaterThan(stats.get("packBytes").asLong());
+
+        // Documented exit codes, each with one actionable line.
+        Map<String, String> wrong = new HashMap<>(env);
+        wrong.put("CAIRN_PASSWORD_FILE", Files.writeString(tmp.resolve("wrong"), "nope\n").toString());
+        Proc p = cairn(wrong, tmp, "snapshots");
+        assertThat(p.code()).isEqualTo(12);
+        assertThat(p.err().lines()).hasSize(1).allMatch(l -> l.startsWith("cairn: "));
+        Map<String, String> missing = new HashMap<>(env);
+        missing.put("CAIRN_REPOSITORY", tmp.resolve("nothing-here").toString());
+        assertThat(cairn(missing, tmp, "snapshots").code()).isEqualTo(10);
+        assertThat(cairn("ls", "deadbeef").code()).isEqualTo(2);
+        assertThat(cairn("init").code()).isEqualTo(13);
+    }
+
+    @Test
+    void config_literalPassword_refused_fileAndEnvReferencesWork() throws IOException {
+        Path yaml = tmp.resolve("cairn.yaml");
+        Files.writeString(yaml, """
+                repositories:
+                  local:
+                    location: %s
+                    password: %s
+                """.formatted(repo, PASSWORD));
+        Map<String, String> bare = Map.of("PATH", System.getenv("PATH"));
+
+        Proc refused = cairn(bare, tmp, "--config", yaml.toString(), "--repo", "local", "init");
+        assertThat(refused.code()).isEqualTo(2);
+        assertThat(refused.err()).contains(yaml + ":4: repositories.local.password is written as a literal")
+                .contains("${file:").contains("${env:").doesNotContain(PASSWORD);
+
+        Files.writeString(yaml, """
+                repository: local
+                repositories:
+                  local:
+                    location: %s
+                    password: ${file:%s}
+                """.formatted(repo, passFile));
+        Map<String, String> kdf = new HashMap<>(bare);
+        kdf.put("CAIRN_KDF_MEMORY_KIB", "8192");
+        kdf.put("CAIRN_KDF_ITERATIONS", "1");
+        assertThat(cairn(kdf, tmp, "--config", yaml.toString(), "init").code()).isZero();
+        assertThat(cairn(bare, tmp, "--config", yaml.toString(), "snapshots", "--json").out().strip()).isEqualTo("[]");
+
+        Files.writeString(yaml, """
+                repository: local
+                repositories:
+                  local:
+                    location: %s
+                    password: ${env:BACKUP_REPO_PASSWORD}
+                """.formatted(repo));
+        Map<String, String> withVar = new HashMap<>(bare);
+        withVar.put("BACKUP_REPO_PASSWORD", PASSWORD);
+        assertThat(cairn(withVar, tmp, "--config", yaml.toString(), "snapshots", "--json").code()).isZero();
+        Proc unset = cairn(bare, tmp, "--config", yaml.toString(), "snapshots");
+        assertThat(unset.code()).isEqualTo(2);
+        assertThat(unset.err()).contains("BACKUP_REPO_PASSWORD is not set");
+    }
+
+    @Test
+    void run_fromCron_environmentHoldsOnlyPath() throws IOException {
+        ok("init");
+        Path yaml = tmp.resolve("etc/cairn.yaml");
+        Files.createDirectories(yaml.getParent());
+        Files.writeString(yaml, """
+                repositories:
+                  local:
+                    location: %s
+                    password: ${file:%s}
+                sources:
+                  data:
+                    paths: [%s]
+                    exclude: ["*.bin"]
+                jobs:
+                  nightly:
+                    type: backup
+                    repository: local
+                    source: data
+                    tags: [nightly]
+                  weekly-check:
+                    type: check
+                    repository: local
+                    read-data-subset: 50%%
+                  drill:
+                    type: drill
+                    repository: local
+                    source: data
+                """.formatted(repo, passFile, data));
+        Map<String, String> cron = Map.of("PATH", "/usr/bin:/bin");
+        Path root = Path.of("/");
+
+        Proc backup = cairn(cron, root, "run", "nightly", "--config", yaml.toString());
+        assertThat(backup.code()).as("%s", backup).isZero();
+        assertThat(backup.out()).startsWith("Snapshot ").contains("Files:    1, dirs: 3").doesNotContain("\r");
+        assertThat(backup.err()).isEmpty();
+        JsonNode again = cairn(cron, root, "run", "nightly", "--json", "--config", yaml.toString()).json();
+        assertThat(again.get("tags")).extracting(JsonNode::asText).containsExactly("nightly");
+        assertThat(again.get("bytesRead").asLong()).isZero();
+
+        Proc check = cairn(cron, root, "run", "weekly-check", "--config", yaml.toString());
+        assertThat(check.code()).as("%s", check).isZero();
+        assertThat(check.out()).contains("No errors were found.");
+        JsonNode drill = cairn(cron, root, "run", "drill", "--json", "--config", yaml.toString()).json();
+        assertThat(drill.get("passed").asBoolean()).isTrue();
+        assertThat(drill.get("snapshot").asText()).isEqualTo(again.get("snapshot").asText());
+
+        Proc unknown = cairn(cron, root, "run", "hourly", "--config", yaml.toString());
+        assertThat(unknown.code()).isEqualTo(2);
+        assertThat(unknown.err()).contains("No job 'hourly'").contains("nightly, weekly-check, drill");
+    }
+
+    @Test
+    void spawnedProcesses_neverReceiveThePassword() throws IOException {
+        ok("init");
+        // The child prints its own command line, its parent's (the CLI's JVM) and its environment.
+        String probe = "tr '\\0' ' ' < /proc/$$/cmdline; echo; tr '\\0' ' ' < /proc/$PPID/cmdline; echo; env";
+
+        Proc viaEnv = ok("backup", "--command", "probe.txt", "--", "sh", "-c", probe);
+        String seen = ok("dump", "latest", "probe.txt").out();
+        assertThat(seen).contains("sh -c").contains("-jar " + JAR).contains("PATH=");
+        assertThat(seen).doesNotContain(PASSWORD).doesNotContain("CAIRN_PASSWORD");
+        assertThat(viaEnv.cmdline()).contains("-jar").doesNotContain(PASSWORD);
+
+        // The same through the configuration file, with the password in a variable the file references.
+        Path yaml = tmp.resolve("cairn.yaml");
+        Files.writeString(yaml, """
+                repositories:
+                  local:
+                    location: %s
+                    password: ${env:REPO_PW}
+                sources:
+                  probe:
+                    command: [sh, -c, "%s"]
+                    name: probe2.txt
+                jobs:
+                  probe:
+                    type: backup
+                    repository: local
+                    source: probe
+                """.formatted(repo, probe.replace("\\", "\\\\")));
+        Map<String, String> cron = Map.of("PATH", "/usr/bin:/bin", "REPO_PW", PASSWORD);
+        Proc viaConfig = cairn(cron, tmp, "run", "probe", "--config", yaml.toString());
+        assertThat(viaConfig.code()).as("%s", viaConfig).isZero();
+        assertThat(viaConfig.cmdline()).doesNotContain(PASSWORD);
+        String seen2 = ok("dump", "latest", "probe2.txt").out();
+        assertThat(seen2).contains("sh -c").contains("REPO_PW=\n").doesNotContain(PASSWORD);
+
+        assertThat(List.of(viaEnv.out(), viaEnv.err(), viaConfig.out(), viaConfig.err()))
+                .noneMatch(s -> s.contains(PASSWORD));
+    }
+
+    @Test
+    void help_everyCommand_exit0_readsWell() {
+        List<String> commands = new ArrayList<>(List.of("", "key list", "key add", "key remove", "key passwd",
+                "repair index", "repair snapshots"));
+        for (Class<?> c : CairnCommand.COMMANDS) {
+            commands.add(c.getAnnotation(picocli.CommandLine.Command.class).name());
+        }
+        Map<String, String> bare = Map.of("PATH", System.getenv("PATH"));
+        for (String c : commands) {
+            List<String> args = new ArrayList<>(c.isEmpty() ? List.of() : List.of(c.split(" ")));
+            args.add("--help");
+            Proc p = cairn(bare, tmp, args.toArray(String[]::new));
+            String name = ("cairn " + c).strip();
+            assertThat(p.code()).as("%s --help: %s", name, p).isZero();
+            assertThat(p.err()).as("%s --help stderr", name).isEmpty();
+            assertThat(p.out()).as(name).contains("Usage: " + name).contains("Exit codes:")
+                    .doesNotContain("null");
+            List<String> lines = p.out().lines().toList();
+            assertThat(lines).as("%s --help fits 80 columns", name).allMatch(l -> l.length() <= 80);
+            // The first line after the synopsis is a one-sentence summary (picocli's help command puts it first).
+            String summary = lines.stream().filter(l -> !l.isEmpty() && !l.startsWith("Usage:") && !l.startsWith(" "))
+                    .findFirst().orElseThrow();
+            assertThat(summary).as("%s summary", name).endsWith(".").hasSizeLessThan(80);
+        }
+    }
+
+    @Test
+    void secretResolverPlugin_viaLauncherClassPath_resolvesStoreReference() throws IOException {
+        Path launcher = JAR.resolveSibling("cairn");
+        Path plugin = JAR.resolveSibling("test-classes"); // TestVaultResolver and its META-INF/services entry
+        Path yaml = tmp.resolve("cairn.yaml");
+        Files.writeString(yaml, """
+                repository: vaulted
+                repositories:
+                  vaulted:
+                    location: %s
+                    password: ${testvault:secret/data/cairn#repo}
+                """.formatted(repo));
+        Map<String, String> e = new HashMap<>(env);
+        e.remove("CAIRN_PASSWORD_FILE");
+        e.remove("CAIRN_REPOSITORY");
+        e.put("TESTVAULT_repo", PASSWORD);
+        e.put("JAVA_HOME", System.getProperty("java.home"));
+        e.put("CAIRN_CLASSPATH", plugin.toString());
+
+        ProcessBuilder pb = new ProcessBuilder("sh", launcher.toString(), "--config", yaml.toString(), "init",
+                "--json").directory(tmp.toFile());
+        pb.environment().clear();
+        pb.environment().putAll(e);
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String out = read(p.getInputStream());
+        try {
+            assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(ex);
+        }
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out).contains("\"location\":\"" + repo + "\"");
+
+        // Without the plugin, the reference names what is missing.
+        Proc without = cairn(e, tmp, "--config", yaml.toString(), "snapshots");
+        assertThat(without.code()).isEqualTo(2);
+        assertThat(without.err()).contains("no secret resolver for 'testvault' (known: env, file)");
+    }
+
+    @Test
+    void versionJson_andCompletion() {
+        Map<String, String> bare = Map.of("PATH", System.getenv("PATH"));
+        assertThat(cairn(bare, tmp, "version", "--json").json().get("version").asText()).isEqualTo("0.1.0");
+        Proc completion = cairn(bare, tmp, "completion", "bash");
+        assertThat(completion.code()).isZero();
+        assertThat(completion.out()).contains("complete -F").contains("stats").contains("--dry-run");
+    }
+}
