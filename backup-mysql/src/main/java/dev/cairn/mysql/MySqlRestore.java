@@ -58,7 +58,8 @@ public final class MySqlRestore {
 
     private MySqlRestore(Builder b) {
         this.server = b.server();
-        this.mapping = Map.copyOf(b.mapping);
+        // In the order given: a database whose views name another is restored after it.
+        this.mapping = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.mapping));
         this.all = b.all;
         this.overwrite = b.overwrite;
         this.disableEvents = b.disableEvents;
