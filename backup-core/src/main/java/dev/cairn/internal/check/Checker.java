@@ -342,10 +342,10 @@ public final class Checker {
         boolean hashOk = PackFormat.sha256(bytes, 0, bytes.length).equals(pack);
         List<BlobLocation> blobs;
         try {
-            byte[] trailer = java.util.Arrays.copyOfRange(bytes, Math.max(0, bytes.length - PackFormat.TRAILER),
+            byte[] trailer = dev.cairn.internal.util.Bytes.copy(bytes, Math.max(0, bytes.length - PackFormat.TRAILER),
                     bytes.length);
             int hl = PackFormat.headerLength(trailer, bytes.length, "pack " + pack.shortHex());
-            byte[] header = java.util.Arrays.copyOfRange(bytes, bytes.length - PackFormat.TRAILER - hl,
+            byte[] header = dev.cairn.internal.util.Bytes.copy(bytes, bytes.length - PackFormat.TRAILER - hl,
                     bytes.length - PackFormat.TRAILER);
             blobs = PackFormat.parseHeader(pack, header, bytes.length, crypto, "pack " + pack.shortHex());
         } catch (IntegrityException e) {

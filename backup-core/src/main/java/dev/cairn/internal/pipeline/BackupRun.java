@@ -203,7 +203,7 @@ public final class BackupRun implements SourceSession {
             try {
                 n = chunker.chunk(content, (buf, off, len) -> {
                     cancellation.check();
-                    byte[] copy = java.util.Arrays.copyOfRange(buf, off, off + len);
+                    byte[] copy = dev.cairn.internal.util.Bytes.copy(buf, off, off + len);
                     try {
                         chunks.add(store.submitData(copy));
                     } catch (InterruptedException e) {

@@ -83,7 +83,7 @@ public final class BinReader {
 
     public byte[] raw(int n) {
         need(n);
-        byte[] out = Arrays.copyOfRange(buf, pos, pos + n);
+        byte[] out = Bytes.copy(buf, pos, pos + n);
         pos += n;
         return out;
     }

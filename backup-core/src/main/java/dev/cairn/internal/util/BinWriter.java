@@ -77,6 +77,6 @@ public final class BinWriter {
     }
 
     public byte[] toByteArray() {
-        return Arrays.copyOf(buf, len);
+        return Bytes.copy(buf, 0, len);
     }
 }

@@ -21,7 +21,7 @@ public final class Id implements Comparable<Id> {
     }
 
     public static Id of(byte[] bytes, int off) {
-        return new Id(Arrays.copyOfRange(bytes, off, off + LENGTH));
+        return new Id(Bytes.copy(bytes, off, off + LENGTH));
     }
 
     public static Id parse(String hex) {
