@@ -51,4 +51,13 @@ class S3BackendMinioIT extends BackendContractTest {
     protected Backend newBackend() {
         return builder("repo" + PREFIXES.incrementAndGet()).build();
     }
+
+    /** Besides the inherited contract: MinIO honours create-only writes natively (no HEAD fallback). */
+    @org.junit.jupiter.api.Test
+    void conditionalPut_onMinio_refusesSecondWrite() throws IOException {
+        backend.put("locks/minio", new byte[]{1}, 0, 1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> backend.put("locks/minio", new byte[]{2}, 0, 1))
+                .isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+        org.assertj.core.api.Assertions.assertThat(backend.location()).startsWith("s3://");
+    }
 }
