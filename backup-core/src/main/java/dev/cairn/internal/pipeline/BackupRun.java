@@ -45,7 +45,6 @@ public final class BackupRun implements SourceSession {
     private final BackupListener listener;
     private final Map<String, String> facts = new LinkedHashMap<>();
     private final List<String> errors = Collections.synchronizedList(new ArrayList<>());
-    private final Id parentRoot;
     private final AtomicLong bytesRead = new AtomicLong();
     private long files;
     private long dirs;
@@ -59,7 +58,6 @@ public final class BackupRun implements SourceSession {
         this.backend = backend;
         this.crypto = crypto;
         this.chunker = new ChunkReader(cdc);
-        this.parentRoot = parentRoot;
         this.cancellation = cancellation;
         this.listener = listener;
         this.root = new Dir(null, "", null, parentRoot);
@@ -199,23 +197,18 @@ public final class BackupRun implements SourceSession {
         public void file(EntryMetadata m, InputStream content) throws IOException {
             admit(m);
             List<CompletableFuture<Id>> chunks = new ArrayList<>();
-            long n;
-            try {
-                n = chunker.chunk(content, (buf, off, len) -> {
-                    cancellation.check();
-                    byte[] copy = dev.cairn.internal.util.Bytes.copy(buf, off, off + len);
-                    try {
-                        chunks.add(store.submitData(copy));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new BackupException(ErrorCode.CANCELLED, "Interrupted.", e);
-                    }
-                    listener.bytesProcessed(bytesRead.addAndGet(len));
-                });
-            } catch (IOException e) {
-                // Let queued chunks finish; they are harmless (deduplicated or reused later).
-                throw e;
-            }
+            // On a read failure, chunks already queued finish harmlessly (the next backup reuses them).
+            long n = chunker.chunk(content, (buf, off, len) -> {
+                cancellation.check();
+                byte[] copy = dev.cairn.internal.util.Bytes.copy(buf, off, off + len);
+                try {
+                    chunks.add(store.submitData(copy));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BackupException(ErrorCode.CANCELLED, "Interrupted.", e);
+                }
+                listener.bytesProcessed(bytesRead.addAndGet(len));
+            });
             files++;
             bytesTotal += n;
             EntryMetadata sized = new EntryMetadata(m.name(), EntryType.FILE, m.mode(), m.uid(), m.gid(), m.user(),

@@ -21,7 +21,6 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -329,10 +328,6 @@ public final class BlobStore {
         return plain;
     }
 
-    /** A queued task's result, for callers that run their own Callables on the pool. */
-    public <T> Future<T> run(Callable<T> task) {
-        return workers.submit(task);
-    }
 
     public long dataBlobsAdded() {
         return dataBlobsAdded.get();

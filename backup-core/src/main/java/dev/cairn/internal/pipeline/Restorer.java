@@ -76,7 +76,7 @@ public final class Restorer {
             Files.createDirectories(t);
         }
         if (includes.isEmpty()) {
-            restoreTree(root, t, "", Set.of());
+            restoreTree(root, t, "");
         } else {
             for (String inc : includes) {
                 String norm = inc.replaceAll("^/+|/+$", "");
@@ -154,7 +154,7 @@ public final class Restorer {
 
     private final Set<Id> ancestors = new java.util.HashSet<>();
 
-    private void restoreTree(Id tree, Path dir, String rel, Set<String> unused) throws IOException {
+    private void restoreTree(Id tree, Path dir, String rel) throws IOException {
         if (!ancestors.add(tree)) {
             throw new IntegrityException("The snapshot's directory tree contains itself at /" + rel
                     + " (a loop): it is damaged or was crafted. Nothing more is restored.");
@@ -180,7 +180,7 @@ public final class Restorer {
             case Node.DIR -> {
                 mkdir(p);
                 dirs++;
-                restoreTree(n.subtree(), p, path, Set.of());
+                restoreTree(n.subtree(), p, path);
                 dirTimes.add(new Object[]{p, n});
             }
             case Node.FILE -> {
