@@ -681,6 +681,66 @@ public final class Repository implements AutoCloseable {
         }
     }
 
+    /**
+     * Applies a retention policy to every snapshot: removes those no rule keeps (unless
+     * {@code dryRun}), under an exclusive lock. Data stays until {@link #prune()}.
+     */
+    public ForgetResult forget(dev.cairn.snapshot.RetentionPolicy policy, boolean dryRun) {
+        throw new UnsupportedOperationException("forget with a policy: not implemented yet (issue 9)");
+    }
+
+    /** Starts describing a prune: removing data no snapshot references, repacking partly used packs. */
+    public PruneCommand prune() {
+        return new PruneCommand();
+    }
+
+    /** One prune's options; {@link #run()} performs it under an exclusive lock. Not thread-safe. */
+    public final class PruneCommand {
+        private Duration gracePeriod = Duration.ofHours(24);
+        private double repackBelow = 0.5;
+        private boolean dryRun;
+        private Cancellation cancellation = new Cancellation();
+
+        private PruneCommand() {
+        }
+
+        /**
+         * Unused packs younger than this are left alone (a backup that started before prune may still
+         * name them), unless no other lock exists. Default 24 h.
+         */
+        public PruneCommand gracePeriod(Duration d) {
+            if (d == null || d.isNegative()) {
+                throw new IllegalArgumentException("gracePeriod must not be negative: " + d);
+            }
+            this.gracePeriod = d;
+            return this;
+        }
+
+        /** Repack packs whose live fraction of stored bytes is below this (0 never, 1 always). Default 0.5. */
+        public PruneCommand repackBelow(double usedFraction) {
+            if (!(usedFraction >= 0 && usedFraction <= 1)) {
+                throw new IllegalArgumentException("repackBelow must be within 0..1: " + usedFraction);
+            }
+            this.repackBelow = usedFraction;
+            return this;
+        }
+
+        /** Report what would be done, change nothing. */
+        public PruneCommand dryRun(boolean v) {
+            this.dryRun = v;
+            return this;
+        }
+
+        public PruneCommand cancellation(Cancellation c) {
+            this.cancellation = Objects.requireNonNull(c, "cancellation");
+            return this;
+        }
+
+        public PruneResult run() {
+            throw new UnsupportedOperationException("prune: not implemented yet (issue 9)");
+        }
+    }
+
     // ---------------------------------------------------------------- reading
 
     private TreeReader trees() {
@@ -889,6 +949,15 @@ public final class Repository implements AutoCloseable {
             this.subset = spec;
             this.readData = readData || spec != null;
             return this;
+        }
+
+        /**
+         * Read-data of the least recently verified packs (per the verification ledger stored in the
+         * repository) up to {@code budgetBytes}; the ledger records each verified pack, so that
+         * scheduled checks read the whole repository over time.
+         */
+        public CheckCommand oldestFirst(long budgetBytes) {
+            throw new UnsupportedOperationException("verification ledger: not implemented yet (issue 9)");
         }
 
         /** Seed of the random choice of packs for {@code x%} and byte-budget subsets. */
