@@ -557,10 +557,11 @@ public final class Repository implements AutoCloseable {
             BackupRun run = new BackupRun(store, backend, crypto, cdc, parent == null ? null : Id.parse(parent.tree()),
                     cmd.cancellation, cmd.listener);
             Id root;
-            try {
+            try (run) {
                 cmd.source.backup(run);
                 root = run.finish();
             } catch (IOException | RuntimeException e) {
+                run.close(); // reader threads stop before what they stored is salvaged
                 salvage(store);
                 if (e instanceof BackupException be) {
                     throw be;

@@ -27,7 +27,7 @@ import java.util.UUID;
  */
 public final class LocalBackend implements Backend {
     private static final String TMP_SUFFIX = ".cairn-tmp";
-    private static final int IO_SLICE = 1 << 20;
+    private static final int IO_SLICE = 256 << 10; // within the JDK's cached temporary direct buffers (see Main)
     private final Path root;
 
     public LocalBackend(Path root) {
@@ -95,7 +95,23 @@ public final class LocalBackend implements Backend {
 
     @Override
     public byte[] get(String name) throws IOException {
-        return Files.readAllBytes(resolve(name));
+        // Not Files.readAllBytes: it reads a whole pack in one call, through a temporary direct
+        // buffer of the pack's size (16 MiB of native memory per call, which glibc keeps).
+        try (FileChannel ch = FileChannel.open(resolve(name), StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size > Integer.MAX_VALUE - 8) {
+                throw new IOException(name + " is too large to read at once (" + size + " bytes)");
+            }
+            byte[] out = new byte[(int) size];
+            for (int at = 0; at < out.length; ) {
+                int n = ch.read(ByteBuffer.wrap(out, at, Math.min(IO_SLICE, out.length - at)), at);
+                if (n < 0) {
+                    throw new java.io.EOFException(name + " shrank while being read");
+                }
+                at += n;
+            }
+            return out;
+        }
     }
 
     @Override

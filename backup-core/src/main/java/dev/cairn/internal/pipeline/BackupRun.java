@@ -32,11 +32,22 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One backup in progress: the {@link SourceSession} a source writes into. Files are chunked on
- * the calling thread and their chunks stored by the {@link BlobStore}'s workers; a directory's
- * tree is encoded when it closes, once its files' chunks are stored. Not thread-safe.
+ * One backup in progress: the {@link SourceSession} a source writes into. Streams and large files
+ * are chunked on the calling thread; small files given as {@link DirectoryWriter.FileContent} are
+ * read and chunked on a pool of reader threads (a tree of many small files is read in parallel,
+ * which hides the latency of opening and reading each file); their chunks are stored by the
+ * {@link BlobStore}'s workers. A directory's tree is encoded when it closes, once its files' chunks
+ * are stored; entries keep the order the source gave them, whichever thread read them. Not
+ * thread-safe: a source calls it from one thread.
  */
-public final class BackupRun implements SourceSession {
+public final class BackupRun implements SourceSession, AutoCloseable {
+    /** Reader threads for small files (I/O latency, not CPU, is what they hide). */
+    public static final int DEFAULT_READERS = Integer.getInteger("cairn.readers", 4);
+    /** Files up to this size go to the reader pool; larger ones stream on the caller's thread. */
+    static final long SMALL_FILE = 1 << 20;
+    /** Files queued or being read at once (bounds the memory of a long directory). */
+    private static final int READ_AHEAD = 256;
+
     private final BlobStore store;
     private final Backend backend;
     private final Crypto crypto;
@@ -46,14 +57,24 @@ public final class BackupRun implements SourceSession {
     private final Map<String, String> facts = new LinkedHashMap<>();
     private final List<String> errors = Collections.synchronizedList(new ArrayList<>());
     private final AtomicLong bytesRead = new AtomicLong();
-    private long files;
+    private final AtomicLong files = new AtomicLong();
     private long dirs;
-    private long bytesTotal;
+    private final AtomicLong bytesTotal = new AtomicLong();
+    private final java.util.concurrent.ExecutorService readers;
+    private final java.util.concurrent.Semaphore readSlots = new java.util.concurrent.Semaphore(READ_AHEAD);
+    private final ThreadLocal<ChunkReader> readerChunkers;
+    private volatile Throwable readFailure;
     private CompletableFuture<Id> rootTree;
     private final Dir root;
 
     public BackupRun(BlobStore store, Backend backend, Crypto crypto, FastCdc cdc, Id parentRoot,
                      Cancellation cancellation, BackupListener listener) {
+        this(store, backend, crypto, cdc, parentRoot, cancellation, listener, DEFAULT_READERS);
+    }
+
+    /** @param readerThreads threads reading small files; 0 reads every file on the caller's thread */
+    public BackupRun(BlobStore store, Backend backend, Crypto crypto, FastCdc cdc, Id parentRoot,
+                     Cancellation cancellation, BackupListener listener, int readerThreads) {
         this.store = store;
         this.backend = backend;
         this.crypto = crypto;
@@ -61,6 +82,36 @@ public final class BackupRun implements SourceSession {
         this.cancellation = cancellation;
         this.listener = listener;
         this.root = new Dir(null, "", null, parentRoot);
+        this.readerChunkers = ThreadLocal.withInitial(() -> new ChunkReader(cdc));
+        if (readerThreads > 0) {
+            AtomicLong n = new AtomicLong();
+            this.readers = java.util.concurrent.Executors.newFixedThreadPool(readerThreads, r -> {
+                Thread t = new Thread(r, "cairn-reader-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        } else {
+            this.readers = null;
+        }
+    }
+
+    /**
+     * Stops the reader threads, waiting for reads in progress (after a failure, before the caller
+     * salvages what was stored). Idempotent.
+     */
+    @Override
+    public void close() {
+        if (readers == null) {
+            return;
+        }
+        readers.shutdownNow();
+        try {
+            if (!readers.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                listener.warning("", "reader threads did not stop within 60 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
@@ -103,7 +154,7 @@ public final class BackupRun implements SourceSession {
     }
 
     public long files() {
-        return files;
+        return files.get();
     }
 
     public long dirs() {
@@ -115,7 +166,7 @@ public final class BackupRun implements SourceSession {
     }
 
     public long bytesTotal() {
-        return bytesTotal;
+        return bytesTotal.get();
     }
 
     /** The parent snapshot's tree; read once per directory (no cache: memory stays flat on huge trees). */
@@ -141,10 +192,52 @@ public final class BackupRun implements SourceSession {
                 n.mtimeNs(), n.ctimeNs(), n.inode(), n.device(), n.links(), n.size(), n.linkTarget(), n.xattrs());
     }
 
-    /** A node whose content may still be in flight. */
-    /** An entry whose content (chunks) or subtree may still be in flight. */
+    /**
+     * An entry whose content (chunks) or subtree may still be in flight, or ({@code later}) a file
+     * still being read: it completes with the file's entry, or null when the file could not be opened.
+     */
     private record Pending(EntryMetadata meta, List<CompletableFuture<Id>> chunks, Node done,
-                           CompletableFuture<Id> subtree) {
+                           CompletableFuture<Id> subtree, CompletableFuture<Pending> later) {
+        Pending(EntryMetadata meta, List<CompletableFuture<Id>> chunks, Node done, CompletableFuture<Id> subtree) {
+            this(meta, chunks, done, subtree, null);
+        }
+    }
+
+    /** Reads and chunks one file's content (on any thread); the entry it makes. */
+    private Pending read(String path, EntryMetadata m, InputStream content, ChunkReader reader) throws IOException {
+        List<CompletableFuture<Id>> chunks = new ArrayList<>();
+        // On a read failure, chunks already queued finish harmlessly (the next backup reuses them).
+        long n = reader.chunk(content, (buf, off, len) -> {
+            cancellation.check();
+            byte[] copy = dev.cairn.internal.util.Bytes.copy(buf, off, off + len);
+            try {
+                chunks.add(store.submitData(copy));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BackupException(ErrorCode.CANCELLED, "Interrupted.", e);
+            }
+            listener.bytesProcessed(bytesRead.addAndGet(len));
+        });
+        files.incrementAndGet();
+        bytesTotal.addAndGet(n);
+        EntryMetadata sized = new EntryMetadata(m.name(), EntryType.FILE, m.mode(), m.uid(), m.gid(), m.user(),
+                m.group(), m.mtimeNs(), m.ctimeNs(), m.inode(), m.device(), m.links(), n, m.linkTarget(), m.xattrs());
+        listener.entryDone(path, n);
+        return new Pending(sized, chunks, null, null);
+    }
+
+    /** Rethrows, on the source's thread, the first failure of a reader thread. */
+    private void rethrowReadFailure() throws IOException {
+        Throwable f = readFailure;
+        if (f instanceof IOException io) {
+            throw new IOException(io.getMessage(), io);
+        }
+        if (f instanceof BackupException be) {
+            throw be;
+        }
+        if (f != null) {
+            throw new IOException("reading a file failed: " + f, f);
+        }
     }
 
     private final class Dir implements DirectoryWriter {
@@ -179,7 +272,7 @@ public final class BackupRun implements SourceSession {
             return path.isEmpty() ? name : path + "/" + name;
         }
 
-        private void admit(EntryMetadata m) {
+        private void admit(EntryMetadata m) throws IOException {
             if (closed) {
                 throw new IllegalStateException("directory " + path + " is closed");
             }
@@ -187,6 +280,7 @@ public final class BackupRun implements SourceSession {
                 throw new IllegalStateException("close directory " + openChild.path + " before adding to " + path);
             }
             Node.validateName(m.name());
+            rethrowReadFailure();
             if (!names.add(m.name())) {
                 throw new IllegalArgumentException("entry " + child(m.name()) + " was given twice");
             }
@@ -196,25 +290,60 @@ public final class BackupRun implements SourceSession {
         @Override
         public void file(EntryMetadata m, InputStream content) throws IOException {
             admit(m);
-            List<CompletableFuture<Id>> chunks = new ArrayList<>();
-            // On a read failure, chunks already queued finish harmlessly (the next backup reuses them).
-            long n = chunker.chunk(content, (buf, off, len) -> {
-                cancellation.check();
-                byte[] copy = dev.cairn.internal.util.Bytes.copy(buf, off, off + len);
-                try {
-                    chunks.add(store.submitData(copy));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new BackupException(ErrorCode.CANCELLED, "Interrupted.", e);
+            entries.add(read(child(m.name()), m, content, chunker));
+        }
+
+        @Override
+        public void file(EntryMetadata m, FileContent content) throws IOException {
+            admit(m);
+            String at = child(m.name());
+            if (readers == null || m.size() > SMALL_FILE) {
+                InputStream in = content.open();
+                if (in == null) {
+                    return;
                 }
-                listener.bytesProcessed(bytesRead.addAndGet(len));
-            });
-            files++;
-            bytesTotal += n;
-            EntryMetadata sized = new EntryMetadata(m.name(), EntryType.FILE, m.mode(), m.uid(), m.gid(), m.user(),
-                    m.group(), m.mtimeNs(), m.ctimeNs(), m.inode(), m.device(), m.links(), n, m.linkTarget(), m.xattrs());
-            entries.add(new Pending(sized, chunks, null, null));
-            listener.entryDone(child(m.name()), n);
+                try (in) {
+                    entries.add(read(at, m, in, chunker));
+                }
+                content.afterRead();
+                return;
+            }
+            try {
+                readSlots.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BackupException(ErrorCode.CANCELLED, "Interrupted.", e);
+            }
+            CompletableFuture<Pending> later = new CompletableFuture<>();
+            try {
+                readers.execute(() -> {
+                    try {
+                        cancellation.check();
+                        Pending p = null;
+                        if (readFailure == null) {
+                            InputStream in = content.open();
+                            if (in != null) {
+                                try (in) {
+                                    p = read(at, m, in, readerChunkers.get());
+                                }
+                                content.afterRead();
+                            }
+                        }
+                        later.complete(p);
+                    } catch (Throwable t) {
+                        if (readFailure == null) {
+                            readFailure = t;
+                        }
+                        later.completeExceptionally(t);
+                    } finally {
+                        readSlots.release();
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                readSlots.release();
+                throw new BackupException(ErrorCode.CANCELLED, "Backup stopped.", e);
+            }
+            entries.add(new Pending(m, null, null, null, later));
         }
 
         @Override
@@ -229,9 +358,13 @@ public final class BackupRun implements SourceSession {
                     return false;
                 }
             }
-            admit(m);
-            files++;
-            bytesTotal += old.size();
+            try {
+                admit(m);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            files.incrementAndGet();
+            bytesTotal.addAndGet(old.size());
             entries.add(new Pending(m, null, node(m, old.content(), old.size(), null), null));
             listener.entryDone(child(m.name()), 0);
             return true;
@@ -282,13 +415,17 @@ public final class BackupRun implements SourceSession {
             // meanwhile, so a directory boundary is not a pipeline stall.
             List<Pending> mine = new ArrayList<>(entries);
             entries.clear();
-            List<CompletableFuture<Id>> deps = new ArrayList<>();
+            List<CompletableFuture<?>> deps = new ArrayList<>();
             for (Pending p : mine) {
                 if (p.chunks() != null) {
                     deps.addAll(p.chunks());
                 }
                 if (p.subtree() != null) {
                     deps.add(p.subtree());
+                }
+                if (p.later() != null) {
+                    deps.add(p.later().thenCompose(r -> r == null ? CompletableFuture.<Void>completedFuture(null)
+                            : CompletableFuture.allOf(r.chunks().toArray(CompletableFuture[]::new))));
                 }
             }
             CompletableFuture<Id> tree = CompletableFuture.allOf(deps.toArray(CompletableFuture[]::new))
@@ -303,7 +440,14 @@ public final class BackupRun implements SourceSession {
 
         private Id encode(List<Pending> mine) {
             List<Node> nodes = new ArrayList<>(mine.size());
-            for (Pending p : mine) {
+            for (Pending q : mine) {
+                Pending p = q;
+                if (p.later() != null) {
+                    p = p.later().join();
+                    if (p == null) {
+                        continue; // could not be opened: the source has warned, the file is left out
+                    }
+                }
                 if (p.done() != null) {
                     nodes.add(p.done());
                 } else if (p.subtree() != null) {

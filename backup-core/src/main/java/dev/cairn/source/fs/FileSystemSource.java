@@ -293,26 +293,32 @@ public final class FileSystemSource implements Source {
         if (!readAll && dir.fileUnchanged(m)) {
             return;
         }
-        InputStream in;
-        try {
-            in = Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException e) {
-            s.warn(rel.toString(), "cannot read file, not backed up: " + e.getMessage());
-            return;
-        }
-        try (in) {
-            dir.file(m, in);
-        }
-        try {
-            Map<String, Object> after = Files.readAttributes(file, "unix:size,lastModifiedTime,ctime",
-                    LinkOption.NOFOLLOW_LINKS);
-            if (((Number) after.get("size")).longValue() != m.size() || nanos(after.get("lastModifiedTime")) != m.mtimeNs()
-                    || nanos(after.get("ctime")) != m.ctimeNs()) {
-                s.warn(rel.toString(), "file changed while being read; the snapshot holds what was read");
+        dir.file(m, new DirectoryWriter.FileContent() {
+            @Override
+            public InputStream open() {
+                try {
+                    return Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+                } catch (IOException e) {
+                    s.warn(rel.toString(), "cannot read file, not backed up: " + e.getMessage());
+                    return null;
+                }
             }
-        } catch (NoSuchFileException e) {
-            s.warn(rel.toString(), "file was deleted while being read; the snapshot holds what was read");
-        }
+
+            @Override
+            public void afterRead() throws IOException {
+                try {
+                    Map<String, Object> after = Files.readAttributes(file, "unix:size,lastModifiedTime,ctime",
+                            LinkOption.NOFOLLOW_LINKS);
+                    if (((Number) after.get("size")).longValue() != m.size()
+                            || nanos(after.get("lastModifiedTime")) != m.mtimeNs()
+                            || nanos(after.get("ctime")) != m.ctimeNs()) {
+                        s.warn(rel.toString(), "file changed while being read; the snapshot holds what was read");
+                    }
+                } catch (NoSuchFileException e) {
+                    s.warn(rel.toString(), "file was deleted while being read; the snapshot holds what was read");
+                }
+            }
+        });
     }
 
     private static long nanos(Object fileTime) {
