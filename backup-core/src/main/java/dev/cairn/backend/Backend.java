@@ -27,7 +27,10 @@ public interface Backend extends AutoCloseable {
     /** A human-readable location without credentials, e.g. {@code /srv/repo} or {@code s3://b/p}. */
     String location();
 
-    /** Stores {@code data[off, off+len)} under {@code name}, atomically; fails if the name exists. */
+    /**
+     * Stores {@code data[off, off+len)} under {@code name}, atomically; fails if the name exists.
+     * The implementation must not keep {@code data} after returning: the caller reuses the array.
+     */
     void put(String name, byte[] data, int off, int len) throws IOException;
 
     /** Reads a whole object. @throws NoSuchFileException if it does not exist */

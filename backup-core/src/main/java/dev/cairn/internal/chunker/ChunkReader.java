@@ -44,8 +44,10 @@ public final class ChunkReader {
                     }
                     continue;
                 }
-                // At most 1 MiB per read: larger reads pin a direct buffer of that size per thread.
-                int n = in.read(buf, end, Math.min(1 << 20, buf.length - end));
+                // At most 256 KiB per read: the JDK reads a heap array through a temporary direct
+                // buffer of the read's size, reused per thread only up to jdk.nio.maxCachedBufferSize
+                // (256 KiB, set by the CLI); larger ones are malloc'ed and freed on every read.
+                int n = in.read(buf, end, Math.min(256 << 10, buf.length - end));
                 if (n < 0) {
                     eof = true;
                 } else {

@@ -50,6 +50,12 @@ public final class BlobStore {
     private final long indexEveryNanos;
     /** One reusable compression buffer per worker: no multi-MiB allocation per chunk. */
     private final ThreadLocal<byte[][]> compressBuffers = ThreadLocal.withInitial(() -> new byte[1][]);
+    /**
+     * A data pack buffer (packSize + 64 KiB) returned after upload: a backup reuses a few
+     * arrays instead of promoting a new 16 MiB array into the old generation for every pack.
+     */
+    private final java.util.concurrent.ArrayBlockingQueue<byte[]> packBuffers =
+            new java.util.concurrent.ArrayBlockingQueue<>(1);
     private volatile long lastIndexWrite = System.nanoTime();
 
     final AtomicLong dataBlobsAdded = new AtomicLong();
@@ -149,8 +155,8 @@ public final class BlobStore {
                 b = null;
             }
             if (b == null) {
-                b = packs[type] = new PackFormat.Builder(type == BlobLocation.DATA
-                        ? Math.max(config.packSize(), enc.length) + (64 << 10) : 1 << 20);
+                b = packs[type] = type == BlobLocation.DATA ? dataPackBuilder(enc.length)
+                        : new PackFormat.Builder(1 << 20);
             }
             b.add(id, type, compression, enc, len);
         }
@@ -161,6 +167,20 @@ public final class BlobStore {
             upload(full);
         }
         return id;
+    }
+
+    private int dataPackCapacity() {
+        return config.packSize() + (64 << 10);
+    }
+
+    private PackFormat.Builder dataPackBuilder(int firstBlob) {
+        if (firstBlob + (64 << 10) <= dataPackCapacity()) {
+            byte[] reuse = packBuffers.poll();
+            if (reuse != null) {
+                return new PackFormat.Builder(reuse);
+            }
+        }
+        return new PackFormat.Builder(Math.max(config.packSize(), firstBlob) + (64 << 10));
     }
 
     private byte[] compressBuffer(int len) {
@@ -182,6 +202,9 @@ public final class BlobStore {
         } catch (IOException e) {
             throw new BackendException("Cannot write pack " + name + " to " + backend.location() + ": " + e.getMessage()
                     + ". Nothing is lost; run the backup again when the storage is writable.", true, e);
+        }
+        if (f.bytes().length == dataPackCapacity()) {
+            packBuffers.offer(f.bytes()); // the backend is done with it: put returned
         }
         bytesStored.addAndGet(PackFormat.TRAILER + (f.length() - b.size()));
         synchronized (written) {

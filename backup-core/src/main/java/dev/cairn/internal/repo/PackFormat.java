@@ -48,6 +48,11 @@ public final class PackFormat {
             body = new BinWriter(initialCapacity);
         }
 
+        /** A builder writing into {@code buffer} (reused from an earlier pack: see {@link Finished#bytes()}). */
+        public Builder(byte[] buffer) {
+            body = new BinWriter(buffer);
+        }
+
         public void add(Id id, int type, int compression, byte[] stored, int plainLength) {
             if (body.length() + (long) stored.length > Integer.MAX_VALUE - (1 << 24)) {
                 throw new IllegalStateException("pack too large");

@@ -12,6 +12,11 @@ public final class BinWriter {
         buf = new byte[Math.max(16, initial)];
     }
 
+    /** Writes into {@code reuse} (from its start) while it is large enough; the caller gives up the array. */
+    public BinWriter(byte[] reuse) {
+        buf = reuse.length < 16 ? new byte[16] : reuse;
+    }
+
     private void ensure(int more) {
         if (len + more > buf.length) {
             // Double small buffers; grow large ones (packs) by an eighth, so a pack's header does not
