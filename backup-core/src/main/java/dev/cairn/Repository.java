@@ -685,9 +685,37 @@ public final class Repository implements AutoCloseable {
     /**
      * Applies a retention policy to every snapshot: removes those no rule keeps (unless
      * {@code dryRun}), under an exclusive lock. Data stays until {@link #prune()}.
+     *
+     * <p>The snapshots are listed and decided while the lock is held, so a backup cannot add one
+     * between the decision and the deletions. A policy without rules keeps everything and deletes
+     * nothing (as restic: "no policy was specified, no snapshots will be removed"). A dry run deletes
+     * nothing and takes only a shared lock, so it may run beside a backup.
+     *
+     * @return one decision per snapshot, oldest first
      */
     public ForgetResult forget(dev.cairn.snapshot.RetentionPolicy policy, boolean dryRun) {
-        throw new UnsupportedOperationException("forget with a policy: not implemented yet (issue 9)");
+        Objects.requireNonNull(policy, "policy");
+        try (Locks.Held lock = locks.acquire(!dryRun, dryRun ? "decide which snapshots to forget"
+                : "forget snapshots")) {
+            List<Snapshot> all = snapshots();
+            List<dev.cairn.snapshot.RetentionDecision> decisions = policy.apply(all);
+            if (!dryRun && !policy.isEmpty()) {
+                for (dev.cairn.snapshot.RetentionDecision d : decisions) {
+                    if (!d.keep()) {
+                        try {
+                            backend.delete("snapshots/" + d.snapshot().id());
+                        } catch (IOException e) {
+                            throw new BackendException("Cannot delete snapshot " + d.snapshot().shortId()
+                                    + " (forget stopped; snapshots deleted so far stay deleted, the rest are kept): "
+                                    + e.getMessage() + ". Run forget again.", true, e);
+                        }
+                    }
+                }
+            }
+            return new ForgetResult(decisions, dryRun);
+        } catch (IOException e) {
+            throw new BackendException("Forget in " + location() + " failed: " + e.getMessage(), true, e);
+        }
     }
 
     /** Starts describing a prune: removing data no snapshot references, repacking partly used packs. */
@@ -927,10 +955,15 @@ public final class Repository implements AutoCloseable {
         return new CheckCommand();
     }
 
-    /** One check's options; {@link #run()} performs it (under a shared lock). Not thread-safe. */
+    /**
+     * One check's options; {@link #run()} performs it (under a shared lock). Every read-data run records
+     * the packs it found intact in the verification ledger (docs/format.md, "Verification ledger").
+     * Not thread-safe.
+     */
     public final class CheckCommand {
         private boolean readData;
         private String subset;
+        private long oldestBudget;
         private long seed = System.nanoTime();
 
         private CheckCommand() {
@@ -945,6 +978,9 @@ public final class Repository implements AutoCloseable {
         /** With read-data: {@code n/t}, {@code x%}, or a byte budget such as {@code 500M}. */
         public CheckCommand subset(String spec) {
             if (spec != null) {
+                if (oldestBudget > 0) {
+                    throw new IllegalArgumentException("subset and oldestFirst are mutually exclusive: " + spec);
+                }
                 dev.cairn.internal.check.Checker.select(new ArrayList<>(), Map.of(), spec, 0); // validates
             }
             this.subset = spec;
@@ -956,9 +992,24 @@ public final class Repository implements AutoCloseable {
          * Read-data of the least recently verified packs (per the verification ledger stored in the
          * repository) up to {@code budgetBytes}; the ledger records each verified pack, so that
          * scheduled checks read the whole repository over time.
+         *
+         * <p>Packs never verified come first (by pack id), then packs by the time of their last
+         * verification, oldest first; packs are taken in that order while their stored sizes fit the
+         * budget, and at least one is read. Only packs that verify intact are recorded (at the
+         * repository's clock), so a damaged pack stays first in line.
+         *
+         * @throws IllegalArgumentException if {@code budgetBytes} is not positive, or a subset was set
          */
         public CheckCommand oldestFirst(long budgetBytes) {
-            throw new UnsupportedOperationException("verification ledger: not implemented yet (issue 9)");
+            if (budgetBytes <= 0) {
+                throw new IllegalArgumentException("oldestFirst budgetBytes must be positive: " + budgetBytes);
+            }
+            if (subset != null) {
+                throw new IllegalArgumentException("subset and oldestFirst are mutually exclusive: " + subset);
+            }
+            this.oldestBudget = budgetBytes;
+            this.readData = true;
+            return this;
         }
 
         /** Seed of the random choice of packs for {@code x%} and byte-budget subsets. */
@@ -969,8 +1020,48 @@ public final class Repository implements AutoCloseable {
 
         public CheckReport run() {
             try (Locks.Held lock = locks.acquire(false, "check")) {
-                return new dev.cairn.internal.check.Checker(backend, crypto, Repository.this::readSnapshot)
-                        .executor(workers).run(readData, subset, seed);
+                var checker = new dev.cairn.internal.check.Checker(backend, crypto, Repository.this::readSnapshot)
+                        .executor(workers);
+                dev.cairn.internal.repo.Ledger.State ledger = null;
+                List<String> ledgerWarnings = new ArrayList<>();
+                if (readData) {
+                    try {
+                        ledger = dev.cairn.internal.repo.Ledger.read(backend, crypto);
+                        ledgerWarnings.addAll(ledger.warnings());
+                    } catch (IOException e) {
+                        if (oldestBudget > 0) {
+                            throw e;
+                        }
+                        ledgerWarnings.add("the verification ledger could not be read: " + e.getMessage());
+                    }
+                }
+                if (oldestBudget > 0) {
+                    Map<Id, Long> verified = ledger.verified();
+                    checker.chooser(sizes -> dev.cairn.internal.repo.Ledger.oldestFirst(sizes, verified, oldestBudget));
+                }
+                CheckReport r = checker.run(readData, subset, seed);
+                if (ledger != null && !checker.verifiedPacks().isEmpty()) {
+                    try {
+                        dev.cairn.internal.repo.Ledger.record(backend, crypto, ledger, checker.verifiedPacks(),
+                                options.clock.instant().getEpochSecond(), checker.presentPacks().keySet());
+                    } catch (IOException e) {
+                        if (oldestBudget > 0) {
+                            throw new BackendException("Check of " + location() + " verified "
+                                    + checker.verifiedPacks().size() + " packs but could not record them in the"
+                                    + " verification ledger: " + e.getMessage() + ". The next check reads them again.",
+                                    true, e);
+                        }
+                        ledgerWarnings.add("the verified packs could not be recorded in the verification ledger: "
+                                + e.getMessage());
+                    }
+                }
+                if (ledgerWarnings.isEmpty()) {
+                    return r;
+                }
+                List<String> w = new ArrayList<>(r.warnings());
+                w.addAll(ledgerWarnings);
+                return new CheckReport(r.snapshots(), r.trees(), r.blobs(), r.packs(), r.packsRead(), r.bytesRead(),
+                        r.errors(), w, r.damagedPacks());
             } catch (IOException e) {
                 throw new BackendException("Check of " + location() + " failed: " + e.getMessage(), true, e);
             }

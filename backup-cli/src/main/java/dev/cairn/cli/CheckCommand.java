@@ -2,6 +2,7 @@ package dev.cairn.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cairn.ConfigurationException;
 import dev.cairn.ErrorCode;
 import dev.cairn.Repository;
 import dev.cairn.verify.CheckReport;
@@ -13,8 +14,13 @@ import picocli.CommandLine.Option;
         description = {"Check the repository's integrity (exit 14 when damage is found).", "",
                 "Reads the index, the pack list, the pack headers and every snapshot's trees; with --read-data (or a "
                         + "subset) also downloads the packs and verifies every blob.", "",
+                "--read-data-oldest SIZE reads the packs verified least recently (never verified first) up to SIZE "
+                        + "bytes; every read-data check records the packs it found intact in a verification ledger in "
+                        + "the repository, so a scheduled `check --read-data-oldest` covers the whole repository over "
+                        + "successive runs.", "",
                 "  cairn check",
-                "  cairn check --read-data-subset 10%%", ""})
+                "  cairn check --read-data-subset 10%%",
+                "  cairn check --read-data-oldest 2G", ""})
 final class CheckCommand extends RepoCommand {
     @Option(names = "--read-data", description = "Download every pack and verify every blob.")
     boolean readData;
@@ -24,21 +30,40 @@ final class CheckCommand extends RepoCommand {
                     + "such as 500M or 2G.")
     String subset;
 
+    @Option(names = "--read-data-oldest", paramLabel = "SIZE",
+            description = "Read the least recently verified packs (per the repository's verification ledger; never "
+                    + "verified first) up to SIZE bytes, such as 500M or 2G (at least one pack).")
+    String oldest;
+
     @Option(names = "--json", description = "Print the report as one JSON object.")
     boolean json;
 
     @Override
     public Integer call() {
         try (Repository repo = open()) {
-            return perform(this, repo, readData, subset, json);
+            return perform(this, repo, readData, subset, oldest, json);
         }
     }
 
     /** Checks and prints the report; returns 0, or 14 when damage is found. For {@code check} and {@code run}. */
     static int perform(RepoCommand c, Repository repo, boolean readData, String subset, boolean json) {
+        return perform(c, repo, readData, subset, null, json);
+    }
+
+    /**
+     * Like {@link #perform(RepoCommand, Repository, boolean, String, boolean)}, with {@code oldest} (a size
+     * such as {@code 2G}, or null) for a ledger-driven read of the least recently verified packs.
+     */
+    static int perform(RepoCommand c, Repository repo, boolean readData, String subset, String oldest, boolean json) {
+        if (subset != null && oldest != null) {
+            throw new ConfigurationException("--read-data-subset and --read-data-oldest are mutually exclusive.");
+        }
         Repository.CheckCommand cmd = repo.check().readData(readData);
         if (subset != null) {
             usage(() -> cmd.subset(subset));
+        }
+        if (oldest != null) {
+            usage(() -> cmd.oldestFirst(size("--read-data-oldest", oldest)));
         }
         CheckReport r = cmd.run();
         if (json) {
@@ -82,5 +107,27 @@ final class CheckCommand extends RepoCommand {
             return ErrorCode.INTEGRITY.exitCode();
         }
         return Main.OK;
+    }
+
+    /** A byte size: digits with an optional K, M, G or T suffix (binary units), e.g. 500M, 2G. */
+    static long size(String option, String text) {
+        String t = text == null ? "" : text.strip().toUpperCase(java.util.Locale.ROOT);
+        if (!t.matches("\\d{1,15}[KMGT]?B?") || t.equals("B")) {
+            throw new IllegalArgumentException(option + " must be a size such as 500M or 2G: " + text);
+        }
+        t = t.endsWith("B") ? t.substring(0, t.length() - 1) : t;
+        char u = t.charAt(t.length() - 1);
+        int shift = switch (u) {
+            case 'K' -> 10;
+            case 'M' -> 20;
+            case 'G' -> 30;
+            case 'T' -> 40;
+            default -> 0;
+        };
+        long n = Long.parseLong(shift == 0 ? t : t.substring(0, t.length() - 1));
+        if (n <= 0 || n > (Long.MAX_VALUE >> shift)) {
+            throw new IllegalArgumentException(option + " must be a positive size such as 500M or 2G: " + text);
+        }
+        return n << shift;
     }
 }

@@ -356,6 +356,106 @@ class MainTest {
     }
 
     @Test
+    void forget_policy_dryRunShowsGroupsAndReasons_thenRemovesLosers() {
+        ok("init");
+        for (String t : List.of("2025-11-01 10:00:00", "2025-11-02 10:00:00", "2025-11-02 12:00:00",
+                "2025-11-03 10:00:00")) {
+            backup("--host", "a", "--time", t, data.toString());
+        }
+        String b = backup("--host", "b", "--time", "2025-11-01 09:00:00", data.toString());
+
+        Result dry = ok("forget", "--keep-daily", "2", "--dry-run");
+        JsonNode json = ok("forget", "--keep-daily", "2", "--keep-tag", "never", "--dry-run", "--json").json();
+
+        assertThat(dry.out()).contains("Applying policy: keep-daily 2 (dry run).")
+                .containsPattern("Group host=a source=fs:\\S+:\nkeep 2 snapshots:")
+                .containsPattern("Group host=b source=fs:\\S+:\nkeep 1 snapshot:")
+                .contains("would remove 2 snapshots:")
+                .contains("Would remove 2 snapshots, kept 3.");
+        assertThat(dry.lines()).filteredOn(l -> l.contains("2025-11-03 10:00:00")).singleElement().asString()
+                .endsWith("daily snapshot");
+        assertThat(dry.lines()).filteredOn(l -> l.contains(b.substring(0, 8))).singleElement().asString()
+                .contains("daily snapshot");
+        assertThat(ok("snapshots", "--json").json()).as("a dry run removes nothing").hasSize(5);
+        assertThat(json.get("dryRun").asBoolean()).isTrue();
+        assertThat(json.get("policy").asText()).isEqualTo("keep-daily 2, keep-tag never");
+        assertThat(json.get("decisions")).hasSize(5);
+        assertThat(json.get("removed").asInt()).isEqualTo(2);
+        List<String> removedTimes = new ArrayList<>();
+        for (JsonNode d : json.get("decisions")) {
+            if (!d.get("keep").asBoolean()) {
+                assertThat(d.get("reasons")).isEmpty();
+                removedTimes.add(d.get("time").asText());
+            } else {
+                assertThat(d.get("reasons").get(0).asText()).isEqualTo("daily snapshot");
+                assertThat(d.get("group").asText()).startsWith("host=" + d.get("snapshot").get("host").asText() + " ");
+            }
+        }
+        assertThat(removedTimes).containsExactly(
+                LocalDateTime.of(2025, 11, 1, 10, 0).atZone(ZoneId.systemDefault()).toInstant().toString(),
+                LocalDateTime.of(2025, 11, 2, 10, 0).atZone(ZoneId.systemDefault()).toInstant().toString());
+
+        Result real = ok("forget", "--keep-daily", "2");
+
+        assertThat(real.out()).contains("Removed 2 snapshots, kept 3.").contains("cairn prune")
+                .doesNotContain("would remove");
+        JsonNode left = ok("snapshots", "--json").json();
+        assertThat(left).hasSize(3);
+        List<String> leftTimes = new ArrayList<>();
+        left.forEach(n -> leftTimes.add(n.get("time").asText()));
+        assertThat(leftTimes).doesNotContainAnyElementsOf(removedTimes);
+        assertThat(ok("forget", "--keep-last", "1", "--group-by", "", "--json").json().get("removed").asInt())
+                .as("one group for all").isEqualTo(2);
+        assertThat(ok("snapshots", "--json").json()).hasSize(1);
+    }
+
+    @Test
+    void forget_policyMisuse_exit2_emptyPolicyRemovesNothing() {
+        ok("init");
+        String a = backup();
+
+        Result both = cli.run("forget", a, "--keep-last", "1");
+        Result negative = cli.run("forget", "--keep-daily", "-1");
+        Result within = cli.run("forget", "--keep-within", "30 days");
+        Result group = cli.run("forget", "--keep-last", "1", "--group-by", "host,paths");
+        Result none = cli.run("forget");
+        Result zero = ok("forget", "--keep-daily", "0");
+
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.stderr()).contains("either snapshot ids or --keep-* options");
+        assertThat(negative.code()).isEqualTo(2);
+        assertThat(negative.stderr()).contains("keepDaily must not be negative: -1").hasLineCount(1);
+        assertThat(within.code()).isEqualTo(2);
+        assertThat(group.code()).isEqualTo(2);
+        assertThat(group.stderr()).contains("host, source or tags");
+        assertThat(none.code()).as("%s", none).isZero();
+        assertThat(none.stderr()).contains("no snapshots will be removed");
+        assertThat(zero.out()).contains("policy is empty").contains("Removed 0 snapshots, kept 1.");
+        assertThat(ok("snapshots", "--json").json()).hasSize(1);
+        assertThat(ok("forget", "--dry-run", a).out()).contains("Would remove snapshot " + a.substring(0, 8));
+        assertThat(ok("snapshots", "--json").json()).hasSize(1);
+    }
+
+    @Test
+    void checkReadDataOldest_readsWithinBudget_badSizeOrWithSubset_exit2() {
+        ok("init");
+        backup();
+
+        JsonNode one = ok("check", "--read-data-oldest", "1", "--json").json();
+        JsonNode all = ok("check", "--read-data-oldest", "1T", "--json").json();
+
+        assertThat(one.get("packsRead").asInt()).as("at least one pack").isEqualTo(1);
+        assertThat(all.get("packsRead").asInt()).isEqualTo(all.get("packs").asInt()).isGreaterThan(1);
+        assertThat(ok("check", "--read-data-oldest", "2G").out()).contains("No errors were found.");
+        assertThat(cli.run("check", "--read-data-oldest", "lots").code()).isEqualTo(2);
+        assertThat(cli.run("check", "--read-data-oldest", "0").code()).isEqualTo(2);
+        Result both = cli.run("check", "--read-data-oldest", "1G", "--read-data-subset", "10%");
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.stderr()).contains("mutually exclusive");
+        assertThat(ok("check", "--help").out()).contains("--read-data-oldest");
+    }
+
+    @Test
     void wrongPassword_exit12_oneLine() {
         ok("init");
 

@@ -57,6 +57,29 @@ public final class Checker {
         this.snapshots = snapshots;
     }
 
+    private java.util.function.Function<Map<Id, Long>, List<Id>> chooser;
+    private final Set<Id> verifiedPacks = new HashSet<>();
+    private final Map<Id, Long> presentPacks = new HashMap<>();
+
+    /**
+     * With read-data, picks the packs to read from every pack present (pack → stored size) instead of
+     * a subset spec: the verification ledger's oldest-first choice.
+     */
+    public Checker chooser(java.util.function.Function<Map<Id, Long>, List<Id>> c) {
+        this.chooser = c;
+        return this;
+    }
+
+    /** Packs the last run read and found intact (every blob verified, content matches its name). */
+    public Set<Id> verifiedPacks() {
+        return verifiedPacks;
+    }
+
+    /** Packs present in the repository at the last run, with their stored sizes. */
+    public Map<Id, Long> presentPacks() {
+        return presentPacks;
+    }
+
     /** Verifies packs on these threads (default: the caller's). */
     public Checker executor(java.util.concurrent.Executor e) {
         this.executor = e;
@@ -82,6 +105,7 @@ public final class Checker {
             }
             packSizes.put(Id.parse(hex), o.size());
         }
+        presentPacks.putAll(packSizes);
         // 2. Index files, one by one, so a damaged one is named.
         BlobIndex.Builder ib = new BlobIndex.Builder();
         Map<Id, List<BlobLocation>> byPack = new HashMap<>();
@@ -175,7 +199,8 @@ public final class Checker {
         long bytesRead = 0;
         List<CheckReport.DamagedPack> damaged = new ArrayList<>();
         if (readData) {
-            List<Id> chosen = select(new ArrayList<>(packSizes.keySet()), packSizes, subset, seed);
+            List<Id> chosen = chooser != null ? chooser.apply(Map.copyOf(packSizes))
+                    : select(new ArrayList<>(packSizes.keySet()), packSizes, subset, seed);
             List<java.util.concurrent.CompletableFuture<PackProblem>> results = new ArrayList<>();
             for (Id pack : chosen) {
                 List<BlobLocation> indexed = byPack.getOrDefault(pack, List.of());
@@ -198,6 +223,8 @@ public final class Checker {
                 if (problem != null) {
                     problems.put(pack, problem.message());
                     problem.badBlobs().forEach(b -> blobToPack.put(b, pack));
+                } else if (!problems.containsKey(pack)) {
+                    verifiedPacks.add(pack);
                 }
             }
         }
