@@ -163,6 +163,51 @@ public final class BlobStore {
         return id;
     }
 
+    /**
+     * Adds a blob as stored in another pack (already compressed and encrypted: its associated
+     * data names type, compression and id, not the pack, so the bytes are copied unchanged), for
+     * repacking. Packs fill and close as in a backup, data and tree blobs apart. A blob already
+     * added through this store is skipped. The caller has verified the bytes.
+     */
+    public void putStored(BlobLocation loc, byte[] src, int off) throws IOException {
+        if (!inFlight.add(loc.id())) {
+            return;
+        }
+        byte[] enc = dev.cairn.internal.util.Bytes.copy(src, off, off + loc.storedLength());
+        int type = loc.type();
+        PackFormat.Builder full = null;
+        synchronized (packLocks[type]) {
+            PackFormat.Builder b = packs[type];
+            if (b != null && b.count() > 0 && b.size() + (long) enc.length > config.packSize()) {
+                full = b;
+                b = null;
+            }
+            if (b == null) {
+                b = packs[type] = new PackFormat.Builder(type == BlobLocation.DATA
+                        ? Math.max(config.packSize(), enc.length) + (64 << 10) : 1 << 20);
+            }
+            b.add(loc.id(), type, loc.compression(), enc, loc.plainLength());
+        }
+        bytesStored.addAndGet(enc.length);
+        if (full != null) {
+            upload(full);
+        }
+    }
+
+    /** Uploads partly filled packs without writing an index file (the caller indexes them). */
+    public void flushPacks() throws IOException {
+        for (int t = 0; t < 2; t++) {
+            PackFormat.Builder b;
+            synchronized (packLocks[t]) {
+                b = packs[t];
+                packs[t] = null;
+            }
+            if (b != null && b.count() > 0) {
+                upload(b);
+            }
+        }
+    }
+
     private byte[] compressBuffer(int len) {
         byte[][] holder = compressBuffers.get();
         int need = (int) Zstd.compressBound(len);
@@ -222,16 +267,7 @@ public final class BlobStore {
 
     /** Uploads partly filled packs and writes one index file for everything this store wrote. */
     public void flush() throws IOException {
-        for (int t = 0; t < 2; t++) {
-            PackFormat.Builder b;
-            synchronized (packLocks[t]) {
-                b = packs[t];
-                packs[t] = null;
-            }
-            if (b != null && b.count() > 0) {
-                upload(b);
-            }
-        }
+        flushPacks();
         writeIndex();
     }
 
