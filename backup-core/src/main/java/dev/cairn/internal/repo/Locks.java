@@ -113,7 +113,8 @@ public final class Locks {
      * @throws RepositoryLockedException when a conflicting lock is still held after {@code wait}
      */
     public Held acquire(boolean exclusive, String operation, Duration wait) throws IOException {
-        long deadline = System.nanoTime() + Math.max(0, Math.min(wait.toNanos(), Long.MAX_VALUE / 4));
+        Duration capped = wait.compareTo(Duration.ofDays(365)) > 0 ? Duration.ofDays(365) : wait;
+        long deadline = System.nanoTime() + Math.max(0, capped.toNanos());
         long backoffMillis = 20;
         while (true) {
             try {
