@@ -169,6 +169,10 @@ class PruneTest {
                     r.bytesRepacked(), r.packsRepacked(), r.packsDeleted(), r.packsKept(), r.blobsRemoved());
             assertIntact(repo, h, "prune");
             assertThat(repo.check().run().warnings()).as("no pack is left without an index").isEmpty();
+            var index = (dev.cairn.internal.repo.BlobIndex) repo.internals().get("index");
+            Map<Id, java.util.Set<Integer>> types = new java.util.HashMap<>();
+            index.all().forEach(l -> types.computeIfAbsent(l.pack(), k -> new java.util.HashSet<>()).add(l.type()));
+            assertThat(types.values()).as("data and tree blobs stay in packs of their own").allMatch(t -> t.size() == 1);
 
             PruneResult again = repo.prune().repackBelow(0.75).run();
             assertThat(again.packsDeleted()).isZero();
@@ -177,6 +181,21 @@ class PruneTest {
         }
         try (Repository fresh = small(TestRepos.fast(dir)).open()) {
             assertThat(fresh.snapshots()).hasSize(1);
+        }
+    }
+
+    @Test
+    void prune_cancelled_changesNothing() throws IOException {
+        Path dir = tmp.resolve("repo");
+        try (Repository repo = small(TestRepos.fast(dir)).init()) {
+            History h = scenario(repo);
+            Map<String, Long> before = listing(dir);
+            Cancellation c = new Cancellation();
+            c.cancel();
+            assertThatThrownBy(() -> repo.prune().repackBelow(0.75).cancellation(c).run())
+                    .isInstanceOfSatisfying(BackupException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CANCELLED));
+            assertThat(listing(dir)).isEqualTo(before);
+            assertIntact(repo, h, "cancelled");
         }
     }
 
