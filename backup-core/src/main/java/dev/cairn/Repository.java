@@ -765,7 +765,11 @@ public final class Repository implements AutoCloseable {
 
         /**
          * Unused packs younger than this are left alone (a backup that started before prune may still
-         * name them), unless no other lock exists. Default 24 h.
+         * name them), unless no other lock exists. Default 24 h. Precisely: a pack no index names (a
+         * running or crashed backup's, or one an earlier prune dropped from the index while other
+         * locks existed) is deleted only once prune has known it this long and no lock older than
+         * that remains; an indexed pack nothing uses is deleted at once when no other lock exists,
+         * else dropped from the index and handled so by a later prune (docs/format.md, "Prune").
          */
         public PruneCommand gracePeriod(Duration d) {
             if (d == null || d.isNegative()) {

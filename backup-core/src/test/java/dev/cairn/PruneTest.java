@@ -376,19 +376,20 @@ class PruneTest {
         List<PruneResult> prunes = new ArrayList<>();
         try (Repository backups = small(TestRepos.fast(dir)).lockWait(Duration.ofMinutes(1)).open();
              Repository pruner = small(TestRepos.fast(dir)).lockWait(Duration.ofMinutes(1)).open()) {
-            Future<?> a = two.submit(() -> {
+            Future<?> a = two.submit(() -> breakingBarrierOnFailure(round, () -> {
                 Random r = new Random(7);
                 for (int i = 0; i < 20; i++) {
                     round.await(30, TimeUnit.SECONDS);
-                    write(h.src, "f" + r.nextInt(6), 1000 + i); // one file changes per round
+                    // One file changes per round, to one of a few contents: data that a prune removed
+                    // comes back, and a backup that deduplicated against a stale index would break.
+                    write(h.src, "f" + r.nextInt(6), 1000 + r.nextInt(3));
                     if (i % 3 == 0) {
                         write(h.src, "g" + i, 2000 + i); // and now and then one is added
                     }
                     h.backup(backups);
                 }
-                return null;
-            });
-            Future<?> b = two.submit(() -> {
+            }));
+            Future<?> b = two.submit(() -> breakingBarrierOnFailure(round, () -> {
                 for (int i = 0; i < 20; i++) {
                     round.await(30, TimeUnit.SECONDS);
                     List<Snapshot> all = pruner.snapshots();
@@ -400,10 +401,21 @@ class PruneTest {
                         prunes.add(pruner.prune().gracePeriod(Duration.ZERO).run());
                     }
                 }
-                return null;
-            });
-            a.get(2, TimeUnit.MINUTES);
-            b.get(2, TimeUnit.MINUTES);
+            }));
+            // The prune's failure first: a failed backup only breaks the barrier for the prune, and back.
+            Throwable failure = null;
+            for (Future<?> f : List.of(b, a)) {
+                try {
+                    f.get(2, TimeUnit.MINUTES);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (failure == null && !(e.getCause() instanceof java.util.concurrent.BrokenBarrierException)) {
+                        failure = e.getCause();
+                    }
+                }
+            }
+            if (failure != null) {
+                throw new AssertionError("a round failed: " + failure, failure);
+            }
         } finally {
             two.shutdownNow();
         }
@@ -416,6 +428,22 @@ class PruneTest {
         try (Repository repo = small(TestRepos.fast(dir)).open()) {
             assertThat(repo.snapshots()).hasSizeGreaterThanOrEqualTo(3);
             assertIntact(repo, h, "concurrent");
+        }
+    }
+
+    /** A round of the concurrency test. */
+    private interface Round {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code body}; if it fails, breaks the barrier so that the other thread stops at once. */
+    private static Void breakingBarrierOnFailure(CyclicBarrier barrier, Round body) throws Exception {
+        try {
+            body.run();
+            return null;
+        } catch (Exception | AssertionError e) {
+            barrier.reset();
+            throw e;
         }
     }
 
