@@ -200,6 +200,25 @@ class PruneTest {
     }
 
     @Test
+    void prune_snapshotDataMissing_refusesAndChangesNothing() throws IOException {
+        Path dir = tmp.resolve("repo");
+        try (Repository repo = small(TestRepos.fast(dir)).init()) {
+            History h = scenario(repo);
+            var index = (dev.cairn.internal.repo.BlobIndex) repo.internals().get("index");
+            for (BlobLocation l : index.all()) {
+                if (l.type() == BlobLocation.DATA) {
+                    Files.deleteIfExists(dir.resolve(PackFormat.name(l.pack()))); // lost data packs
+                }
+            }
+            Map<String, Long> before = listing(dir);
+            assertThatThrownBy(() -> repo.prune().run()).isInstanceOf(IntegrityException.class)
+                    .hasMessageContaining("Cannot prune").hasMessageContaining("Nothing was changed");
+            assertThat(listing(dir)).isEqualTo(before);
+            assertThat(h.expected).isNotEmpty();
+        }
+    }
+
+    @Test
     void prune_emptiedRepository_deletesEveryPack() throws IOException {
         Path dir = tmp.resolve("repo");
         try (Repository repo = small(TestRepos.fast(dir)).init()) {

@@ -28,15 +28,14 @@ import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 
 /**
@@ -51,6 +50,8 @@ import java.util.concurrent.ExecutorService;
  */
 public final class Pruner {
     private static final int BLOBS_PER_INDEX_FILE = 200_000;
+    /** Trees read in parallel at a time during the mark (bounds the decoded trees held in memory). */
+    private static final int MARK_BATCH = 64;
 
     /** The options of one run. */
     public record Options(Duration gracePeriod, double repackBelow, boolean dryRun, boolean unindexedWithoutGrace,
@@ -480,6 +481,8 @@ public final class Pruner {
     /** The blobs every snapshot references, reading each tree once. Fails if one is not stored. */
     private Set<Id> mark(BlobIndex lookup, Cancellation cancel) throws IOException {
         Set<Id> live = new HashSet<>();
+        List<Id> level = new ArrayList<>();
+        Map<Id, String> where = new HashMap<>(); // for messages: the snapshot and path a tree was found at
         Set<Id> missing = new HashSet<>();
         List<String> missingWhere = new ArrayList<>();
         for (ObjectInfo info : backend.list("snapshots/")) {
@@ -497,34 +500,55 @@ public final class Pruner {
                         + e.getMessage() + "); its data cannot be told from garbage. Run `cairn repair snapshots`"
                         + " or forget it first.");
             }
-            Deque<Id> todo = new ArrayDeque<>();
             Id root = Id.parse(s.tree());
             if (live.add(root)) {
-                todo.push(root);
+                level.add(root);
+                where.put(root, "snapshot " + s.shortId());
             }
-            while (!todo.isEmpty()) {
+        }
+        // Breadth-first, one level of trees at a time, fetched in parallel in bounded batches.
+        while (!level.isEmpty()) {
+            List<Id> next = new ArrayList<>();
+            for (int from = 0; from < level.size(); from += MARK_BATCH) {
                 cancel.check();
-                Id tree = todo.pop();
-                if (lookup.get(tree) == null) {
-                    missing.add(tree);
-                    missingWhere.add("tree " + tree.shortHex() + " of snapshot " + s.shortId());
-                    continue;
-                }
-                List<Node> nodes = TreeCodec.decode(BlobStore.read(backend, crypto, lookup, tree),
-                        "tree " + tree.shortHex());
-                for (Node n : nodes) {
-                    if (n.isDir() && n.subtree() != null) {
-                        if (live.add(n.subtree())) {
-                            todo.push(n.subtree());
-                        }
+                List<Id> batch = level.subList(from, Math.min(level.size(), from + MARK_BATCH));
+                List<CompletableFuture<List<Node>>> reads = new ArrayList<>(batch.size());
+                for (Id tree : batch) {
+                    if (lookup.get(tree) == null) {
+                        reads.add(null);
+                        continue;
                     }
-                    for (Id b : n.content()) {
-                        if (live.add(b) && lookup.get(b) == null && missing.add(b)) {
-                            missingWhere.add("blob " + b.shortHex() + " of snapshot " + s.shortId() + " /" + n.name());
+                    reads.add(CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return TreeCodec.decode(BlobStore.read(backend, crypto, lookup, tree),
+                                    "tree " + tree.shortHex());
+                        } catch (IOException e) {
+                            throw new java.util.concurrent.CompletionException(e);
+                        }
+                    }, workers));
+                }
+                for (int k = 0; k < batch.size(); k++) {
+                    Id tree = batch.get(k);
+                    String at = where.remove(tree);
+                    if (reads.get(k) == null) {
+                        missing.add(tree);
+                        missingWhere.add("tree " + tree.shortHex() + " (" + at + ")");
+                        continue;
+                    }
+                    for (Node n : BlobStore.await(reads.get(k))) {
+                        if (n.isDir() && n.subtree() != null && live.add(n.subtree())) {
+                            next.add(n.subtree());
+                            where.put(n.subtree(), at + "/" + n.name());
+                        }
+                        for (Id b : n.content()) {
+                            if (live.add(b) && lookup.get(b) == null && missing.add(b)) {
+                                missingWhere.add("blob " + b.shortHex() + " (" + at + "/" + n.name() + ")");
+                            }
                         }
                     }
                 }
             }
+            level = next;
         }
         if (!missing.isEmpty()) {
             throw new IntegrityException("Cannot prune: " + missing.size() + " blob(s) the snapshots use are in no"
