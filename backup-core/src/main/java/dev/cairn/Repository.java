@@ -422,21 +422,28 @@ public final class Repository implements AutoCloseable {
     }
 
     private BlobIndex loadIndex() throws IOException {
-        BlobIndex.Builder b = new BlobIndex.Builder();
-        java.util.Set<String> names = new java.util.HashSet<>();
-        for (ObjectInfo o : backend.list("index/")) {
-            if (!Hex.isHex(o.name().substring("index/".length()), 64)) {
-                continue; // not an index file (a stray temporary, a foreign object)
-            }
+        for (int attempt = 1; ; attempt++) {
+            BlobIndex.Builder b = new BlobIndex.Builder();
+            java.util.Set<String> names = new java.util.HashSet<>();
             try {
-                IndexFormat.decode(getVerified(o.name()), crypto, "index " + o.name(), b);
+                for (ObjectInfo o : backend.list("index/")) {
+                    if (!Hex.isHex(o.name().substring("index/".length()), 64)) {
+                        continue; // not an index file (a stray temporary, a foreign object)
+                    }
+                    IndexFormat.decode(getVerified(o.name()), crypto, "index " + o.name(), b);
+                    names.add(o.name());
+                }
             } catch (NoSuchFileException e) {
-                continue; // replaced by a prune or repair meanwhile; its successor is listed too
+                // A prune or repair replaced index files after the listing: their successors were
+                // written before they were deleted, so listing again finds a complete set.
+                if (attempt == 5) {
+                    throw e;
+                }
+                continue;
             }
-            names.add(o.name());
+            indexFiles = names;
+            return b.build();
         }
-        indexFiles = names;
-        return b.build();
     }
 
     /**

@@ -55,11 +55,6 @@ public final class Locks {
         private final ScheduledExecutorService timer;
         private final ScheduledFuture<?> refresher;
 
-        /** When this lock was taken (kept across refreshes). */
-        public Instant time() {
-            return time;
-        }
-
         /** Whether {@code l} is this lock (under its current name). */
         public boolean is(Info l) {
             return l.name().equals(name);
@@ -123,7 +118,7 @@ public final class Locks {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw wait.isZero() ? e : new RepositoryLockedException(e.getMessage() + " (waited "
-                            + wait + " for it to be released)");
+                            + wait + " for it to be released)", e);
                 }
                 long sleep = Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1,
                         backoffMillis / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(backoffMillis));
