@@ -266,11 +266,16 @@ public final class Pruner {
         long bytesRepacked = 0;
         for (Pack p : packs.values()) {
             if (p.fate == Fate.REPACK) {
+                int copied = 0;
                 for (BlobLocation l : p.blobs) {
                     if (owner.get(l.id()) == p) {
                         toCopy.add(l);
                         bytesRepacked += l.storedLength();
+                        copied++;
                     }
+                }
+                if (copied == 0) {
+                    p.fate = Fate.REMOVE; // every used blob has a copy in a pack that stays
                 }
             }
         }
