@@ -379,6 +379,36 @@ class PruneTest {
         System.out.printf("prune crash safety: %d crash points of %d writes%n", crashes, total);
     }
 
+    @Test
+    void prune_onFaultyStorage_completesOrFailsSafely() throws IOException {
+        Path base = tmp.resolve("base");
+        History h;
+        try (Repository repo = small(TestRepos.fast(base)).init()) {
+            h = scenario(repo);
+        }
+        int completed = 0;
+        for (long seed = 1; seed <= 6; seed++) {
+            Path dir = tmp.resolve("faulty-" + seed);
+            copy(base, dir);
+            dev.cairn.testing.FaultyBackend faulty = new dev.cairn.testing.FaultyBackend(new LocalBackend(dir), seed)
+                    .failRate(0.05).flipRate(0.02).truncateRate(0.02);
+            try (Repository repo = small(TestRepos.fast(faulty)).retries(3, 0).open()) {
+                repo.prune().repackBelow(0.75).run();
+                completed++;
+            } catch (BackupException e) {
+                // Retries ran out: the repository must still be whole.
+            }
+            try (Repository repo = small(TestRepos.fast(dir)).open()) {
+                repo.unlock(true);
+                assertIntact(repo, h, "faulty-" + seed);
+                repo.prune().repackBelow(0.75).unindexedWithoutGrace(true).run();
+                assertThat(repo.check().run().warnings()).as("seed %d", seed).isEmpty();
+                assertIntact(repo, h, "faulty-" + seed + "-again");
+            }
+        }
+        System.out.printf("prune on faulty storage: %d of 6 runs completed%n", completed);
+    }
+
     // ------------------------------------------------------------------ concurrency
 
     @Test
