@@ -84,6 +84,8 @@ public final class Repository implements AutoCloseable {
     private final Locks locks;
     private final ExecutorService workers;
     private volatile BlobIndex index;
+    /** The index files {@link #index} was loaded from: another process's changes show as a different set. */
+    private volatile java.util.Set<String> indexFiles = java.util.Set.of();
 
     private Repository(Backend backend, RepoConfig config, MasterKey master, String keyName, Builder options)
             throws IOException {
@@ -173,6 +175,7 @@ public final class Repository implements AutoCloseable {
         private int retryAttempts = 8;
         private long retryBaseMillis = 100;
         private Duration indexInterval = Duration.ofMinutes(5);
+        private Duration lockWait = Duration.ZERO;
 
         private Builder(Backend backend) {
             this.rawBackend = backend;
@@ -284,6 +287,19 @@ public final class Repository implements AutoCloseable {
                 throw new IllegalArgumentException("indexInterval must not be negative: " + every);
             }
             this.indexInterval = every;
+            return this;
+        }
+
+        /**
+         * How long an operation waits for a conflicting lock to be released before it fails with
+         * {@link RepositoryLockedException} (default 0: fail at once). With a wait, a backup and a
+         * prune started together run one after the other.
+         */
+        public Builder lockWait(Duration wait) {
+            if (wait == null || wait.isNegative()) {
+                throw new IllegalArgumentException("lockWait must not be negative: " + wait);
+            }
+            this.lockWait = wait;
             return this;
         }
 
@@ -406,14 +422,52 @@ public final class Repository implements AutoCloseable {
     }
 
     private BlobIndex loadIndex() throws IOException {
-        BlobIndex.Builder b = new BlobIndex.Builder();
-        for (ObjectInfo o : backend.list("index/")) {
-            if (!Hex.isHex(o.name().substring("index/".length()), 64)) {
-                continue; // not an index file (a stray temporary, a foreign object)
+        for (int attempt = 1; ; attempt++) {
+            BlobIndex.Builder b = new BlobIndex.Builder();
+            java.util.Set<String> names = new java.util.HashSet<>();
+            try {
+                for (ObjectInfo o : backend.list("index/")) {
+                    if (!Hex.isHex(o.name().substring("index/".length()), 64)) {
+                        continue; // not an index file (a stray temporary, a foreign object)
+                    }
+                    IndexFormat.decode(getVerified(o.name()), crypto, "index " + o.name(), b);
+                    names.add(o.name());
+                }
+            } catch (NoSuchFileException e) {
+                // A prune or repair replaced index files after the listing: their successors were
+                // written before they were deleted, so listing again finds a complete set.
+                if (attempt == 5) {
+                    throw e;
+                }
+                continue;
             }
-            IndexFormat.decode(getVerified(o.name()), crypto, "index " + o.name(), b);
+            indexFiles = names;
+            return b.build();
         }
-        return b.build();
+    }
+
+    /**
+     * Reloads the in-memory index when the index files changed since it was loaded (another
+     * process or Repository object backed up, pruned or repaired). Called under a lock before a
+     * backup, so that it never deduplicates against blobs a prune removed, and before reads.
+     */
+    private BlobIndex currentIndex() throws IOException {
+        java.util.Set<String> now = new java.util.HashSet<>();
+        for (ObjectInfo o : backend.list("index/")) {
+            if (Hex.isHex(o.name().substring("index/".length()), 64)) {
+                now.add(o.name());
+            }
+        }
+        synchronized (this) {
+            if (!now.equals(indexFiles)) {
+                index = loadIndex();
+            }
+            return index;
+        }
+    }
+
+    private Locks.Held lock(boolean exclusive, String operation) throws IOException {
+        return locks.acquire(exclusive, operation, options.lockWait);
     }
 
     /**
@@ -538,14 +592,14 @@ public final class Repository implements AutoCloseable {
     private BackupResult doBackup(BackupCommand cmd) {
         long t0 = System.nanoTime();
         Instant started = cmd.time != null ? cmd.time : options.clock.instant();
-        try (Locks.Held lock = locks.acquire(false, "back up")) {
+        try (Locks.Held lock = lock(false, "back up")) {
             Snapshot parent = null;
             if (cmd.parent == null) {
                 parent = latest(cmd.host, cmd.source.kind(), cmd.source.paths()).orElse(null);
             } else if (cmd.parent.isPresent()) {
                 parent = snapshot(cmd.parent.get());
             }
-            BlobIndex idx = index;
+            BlobIndex idx = currentIndex();
             BlobStore store = new BlobStore(backend, crypto, config, idx, workers, options.inFlightBytes,
                     options.indexInterval);
             FastCdc cdc = chunkers.get(cmd.source.chunking());
@@ -675,7 +729,7 @@ public final class Repository implements AutoCloseable {
     /** Removes a snapshot (its data stays until prune). */
     public void forget(String snapshotId) {
         Snapshot s = snapshot(snapshotId);
-        try (Locks.Held lock = locks.acquire(true, "forget snapshots")) {
+        try (Locks.Held lock = lock(true, "forget snapshots")) {
             backend.delete("snapshots/" + s.id());
         } catch (IOException e) {
             throw new BackendException("Cannot delete snapshot " + s.shortId() + ": " + e.getMessage(), true, e);
@@ -695,7 +749,7 @@ public final class Repository implements AutoCloseable {
      */
     public ForgetResult forget(dev.cairn.snapshot.RetentionPolicy policy, boolean dryRun) {
         Objects.requireNonNull(policy, "policy");
-        try (Locks.Held lock = locks.acquire(!dryRun, dryRun ? "decide which snapshots to forget"
+        try (Locks.Held lock = lock(!dryRun, dryRun ? "decide which snapshots to forget"
                 : "forget snapshots")) {
             List<Snapshot> all = snapshots();
             List<dev.cairn.snapshot.RetentionDecision> decisions = policy.apply(all);
@@ -723,19 +777,35 @@ public final class Repository implements AutoCloseable {
         return new PruneCommand();
     }
 
-    /** One prune's options; {@link #run()} performs it under an exclusive lock. Not thread-safe. */
+    /**
+     * One prune's options; {@link #run()} performs it under an exclusive lock (a dry run under a
+     * shared one). Not thread-safe.
+     *
+     * <p>Safety against backups that run meanwhile (docs/format.md, "Prune"): the index is
+     * rewritten before any pack is deleted; packs leave the storage at once only when no other
+     * lock exists at all, otherwise they stay as fossils (no index names them) until a later prune
+     * finds them older than the grace period with no lock older than their mark, and index them
+     * again if a snapshot written meanwhile uses their blobs. Packs no index names (a running
+     * backup's, a crashed one's) are deleted only after the grace period likewise.
+     */
     public final class PruneCommand {
         private Duration gracePeriod = Duration.ofHours(24);
         private double repackBelow = 0.5;
         private boolean dryRun;
         private Cancellation cancellation = new Cancellation();
+        private Duration waitForLock = options.lockWait;
+        private boolean unindexedWithoutGrace;
 
         private PruneCommand() {
         }
 
         /**
          * Unused packs younger than this are left alone (a backup that started before prune may still
-         * name them), unless no other lock exists. Default 24 h.
+         * name them), unless no other lock exists. Default 24 h. Precisely: a pack no index names (a
+         * running or crashed backup's, or one an earlier prune dropped from the index while other
+         * locks existed) is deleted only once prune has known it this long and no lock older than
+         * that remains; an indexed pack nothing uses is deleted at once when no other lock exists,
+         * else dropped from the index and handled so by a later prune (docs/format.md, "Prune").
          */
         public PruneCommand gracePeriod(Duration d) {
             if (d == null || d.isNegative()) {
@@ -765,15 +835,54 @@ public final class Repository implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long to wait for other locks (running backups) to be released before failing with
+         * {@link RepositoryLockedException}; default: {@link Builder#lockWait(Duration)}.
+         */
+        public PruneCommand waitForLock(Duration wait) {
+            if (wait == null || wait.isNegative()) {
+                throw new IllegalArgumentException("waitForLock must not be negative: " + wait);
+            }
+            this.waitForLock = wait;
+            return this;
+        }
+
+        /**
+         * Delete packs no index names (left by crashed backups) even when younger than the grace
+         * period, provided no other lock exists at all, not even a stale one. Default false. Only
+         * safe when no Cairn process can be writing to the repository without a lock.
+         */
+        public PruneCommand unindexedWithoutGrace(boolean v) {
+            this.unindexedWithoutGrace = v;
+            return this;
+        }
+
         public PruneResult run() {
-            throw new UnsupportedOperationException("prune: not implemented yet (issue 9)");
+            try (Locks.Held lock = locks.acquire(!dryRun, "prune", waitForLock)) {
+                PruneResult r = new dev.cairn.internal.prune.Pruner(backend, crypto, config, workers,
+                        options.inFlightBytes, options.clock, locks, Repository.this::readSnapshot)
+                        .run(new dev.cairn.internal.prune.Pruner.Options(gracePeriod, repackBelow, dryRun,
+                                unindexedWithoutGrace, cancellation), lock);
+                if (!dryRun) {
+                    synchronized (Repository.this) {
+                        index = loadIndex();
+                    }
+                }
+                return r;
+            } catch (IOException e) {
+                throw dev.cairn.internal.prune.Pruner.failed(location(), e);
+            }
         }
     }
 
     // ---------------------------------------------------------------- reading
 
     private TreeReader trees() {
-        return new TreeReader(backend, crypto, index);
+        try {
+            return new TreeReader(backend, crypto, currentIndex());
+        } catch (IOException e) {
+            throw new BackendException("Cannot read the index of " + location() + ": " + e.getMessage(), true, e);
+        }
     }
 
     /** Entries of a snapshot below {@code path} ("" or "/" for all), depth-first. */
@@ -1019,7 +1128,7 @@ public final class Repository implements AutoCloseable {
         }
 
         public CheckReport run() {
-            try (Locks.Held lock = locks.acquire(false, "check")) {
+            try (Locks.Held lock = lock(false, "check")) {
                 var checker = new dev.cairn.internal.check.Checker(backend, crypto, Repository.this::readSnapshot)
                         .executor(workers);
                 dev.cairn.internal.repo.Ledger.State ledger = null;
@@ -1073,7 +1182,7 @@ public final class Repository implements AutoCloseable {
      * exclusive lock.
      */
     public RepairReport repairIndex() {
-        try (Locks.Held lock = locks.acquire(true, "repair the index")) {
+        try (Locks.Held lock = lock(true, "repair the index")) {
             RepairReport r = new dev.cairn.internal.check.Repairer(backend, crypto).rebuildIndex();
             synchronized (this) {
                 index = loadIndex();
@@ -1091,7 +1200,7 @@ public final class Repository implements AutoCloseable {
      * {@code repaired}, and replaces the original; a snapshot whose root tree is gone is removed.
      */
     public RepairReport repairSnapshots(boolean readData) {
-        try (Locks.Held lock = locks.acquire(true, "repair snapshots")) {
+        try (Locks.Held lock = lock(true, "repair snapshots")) {
             java.util.Set<Id> good = new java.util.HashSet<>();
             for (ObjectInfo o : backend.list("data/")) {
                 String hex = o.name().substring(o.name().lastIndexOf('/') + 1);
@@ -1107,7 +1216,7 @@ public final class Repository implements AutoCloseable {
             }
             List<String> changed = new ArrayList<>();
             List<String> lost = new ArrayList<>();
-            BlobIndex idx = index;
+            BlobIndex idx = currentIndex();
             BlobStore store = new BlobStore(backend, crypto, config, idx, workers, options.inFlightBytes);
             var repairer = new dev.cairn.internal.check.Repairer(backend, crypto);
             List<Snapshot> all = new ArrayList<>();

@@ -80,6 +80,7 @@ public final class CairnCommand implements Callable<Integer> {
     static final List<Class<?>> COMMANDS = List.of(QuickstartCommand.class, InitCommand.class, BackupCommand.class,
             SnapshotsCommand.class, LsCommand.class, DiffCommand.class, RestoreCommand.class, DumpCommand.class,
             ExportTarCommand.class, CheckCommand.class, RepairCommand.class, DrillCommand.class, ForgetCommand.class,
+            PruneCommand.class,
             StatsCommand.class, KeyCommand.class, UnlockCommand.class, RunCommand.class, CompletionCommand.class,
             VersionCommand.class, HelpCommand.class);
 

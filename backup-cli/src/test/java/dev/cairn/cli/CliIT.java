@@ -227,6 +227,37 @@ class CliIT {
     }
 
     @Test
+    void prune_afterForget_twoProcessesWithWaitLock_everySnapshotRestores() throws IOException {
+        ok("init");
+        String a = ok("backup", "--json", data.toString()).json().get("snapshot").asText();
+        Files.write(data.resolve("sub/random.bin"), random(2 * 1024 * 1024 + 3, 9));
+        ok("backup", data.toString());
+        ok("forget", a.substring(0, 8));
+
+        JsonNode dry = ok("prune", "--dry-run", "--json").json();
+        assertThat(dry.get("dryRun").asBoolean()).isTrue();
+        assertThat(dry.get("packsDeleted").asInt()).isPositive();
+        // A backup and a prune started together: the prune waits for the backup's lock.
+        Map<String, String> previous = tree(data);
+        Files.writeString(data.resolve("hello.txt"), "hello once more\n");
+        CompletableFuture<Proc> backup = CompletableFuture.supplyAsync(() -> cairn("backup", "--json",
+                data.toString()));
+        Proc prune = cairn("prune", "--wait-lock", "2m", "--json");
+        Proc b = backup.join();
+        assertThat(prune.code()).as("%s", prune).isZero();
+        assertThat(prune.json().get("bytesFreed").asLong()).isPositive();
+        // The backup has no wait: if it started while the prune held its lock, it exits 11 and stores nothing.
+        assertThat(b.code()).as("%s", b).isIn(0, 11);
+
+        JsonNode check = ok("check", "--read-data", "--json").json();
+        assertThat(check.get("ok").asBoolean()).isTrue();
+        assertThat(check.get("warnings")).isEmpty();
+        Path target = tmp.resolve("restored");
+        ok("restore", "latest", "--target", target.toString());
+        assertThat(tree(target.resolve("data"))).isEqualTo(b.code() == 0 ? tree(data) : previous);
+    }
+
+    @Test
     void config_literalPassword_refused_fileAndEnvReferencesWork() throws IOException {
         Path yaml = tmp.resolve("cairn.yaml");
         Files.writeString(yaml, """

@@ -453,6 +453,44 @@ class MainTest {
         assertThat(both.code()).isEqualTo(2);
         assertThat(both.stderr()).contains("mutually exclusive");
         assertThat(ok("check", "--help").out()).contains("--read-data-oldest");
+    void prune_afterForget_dryRunChangesNothing_thenFreesSpace() throws IOException {
+        ok("init");
+        String a = backup();
+        Files.write(data.resolve("sub/random.bin"), random(3 * 1024 * 1024 + 17, 3));
+        backup();
+        ok("forget", a.substring(0, 8));
+
+        JsonNode dry = ok("prune", "--dry-run", "--json").json();
+        assertThat(dry.get("dryRun").asBoolean()).isTrue();
+        assertThat(dry.get("packsDeleted").asInt()).isPositive();
+        assertThat(ok("prune", "--dry-run").out()).contains("Would delete");
+        long before = dataBytes();
+        JsonNode r = ok("prune", "--grace", "1h", "--repack-below", "0.3", "--json").json();
+        assertThat(r.get("dryRun").asBoolean()).isFalse();
+        assertThat(r.get("packsDeleted").asInt()).isEqualTo(dry.get("packsDeleted").asInt());
+        assertThat(r.get("bytesFreed").asLong()).isPositive();
+        assertThat(r.get("packsRepacked").asInt()).as("the first pack holds little but the small files").isPositive();
+        assertThat(before - dataBytes()).isPositive().isLessThanOrEqualTo(r.get("bytesFreed").asLong());
+        assertThat(ok("prune").out()).contains("Deleted 0 pack(s)");
+        assertThat(ok("check", "--read-data", "--json").json().get("ok").asBoolean()).isTrue();
+        Path target = tmp.resolve("restored");
+        ok("restore", "latest", "--target", target.toString());
+        assertThat(tree(target.resolve("data"))).isEqualTo(tree(data));
+    }
+
+    private long dataBytes() throws IOException {
+        try (Stream<Path> s = Files.walk(repo.resolve("data"))) {
+            return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        }
+    }
+
+    @Test
+    void prune_badArguments_exit2() {
+        ok("init");
+        assertThat(cli.run("prune", "--grace", "soon").code()).isEqualTo(2);
+        assertThat(cli.run("prune", "--repack-below", "1.5").code()).isEqualTo(2);
+        assertThat(cli.run("prune", "--wait-lock", "PT-1M").code()).isEqualTo(2);
+        assertThat(cli.run("prune", "--help").out()).contains("--repack-below").contains("--grace");
     }
 
     @Test

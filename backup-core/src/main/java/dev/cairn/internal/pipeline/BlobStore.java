@@ -147,6 +147,14 @@ public final class BlobStore {
             }
         }
         byte[] enc = crypto.encrypt(payload, pOff, pLen, BlobLocation.associatedData(type, compression, id));
+        (type == BlobLocation.DATA ? dataBlobsAdded : treeBlobsAdded).incrementAndGet();
+        bytesAdded.addAndGet(len);
+        addToPack(id, type, compression, enc, len);
+        return id;
+    }
+
+    /** Appends a stored blob to the open pack of its type; uploads the pack it closes, if any. */
+    private void addToPack(Id id, int type, int compression, byte[] enc, int plainLength) throws IOException {
         PackFormat.Builder full = null;
         synchronized (packLocks[type]) {
             PackFormat.Builder b = packs[type];
@@ -158,15 +166,12 @@ public final class BlobStore {
                 b = packs[type] = type == BlobLocation.DATA ? dataPackBuilder(enc.length)
                         : new PackFormat.Builder(1 << 20);
             }
-            b.add(id, type, compression, enc, len);
+            b.add(id, type, compression, enc, plainLength);
         }
-        (type == BlobLocation.DATA ? dataBlobsAdded : treeBlobsAdded).incrementAndGet();
-        bytesAdded.addAndGet(len);
         bytesStored.addAndGet(enc.length);
         if (full != null) {
             upload(full);
         }
-        return id;
     }
 
     private int dataPackCapacity() {
@@ -181,6 +186,34 @@ public final class BlobStore {
             }
         }
         return new PackFormat.Builder(Math.max(config.packSize(), firstBlob) + (64 << 10));
+    }
+
+    /**
+     * Adds a blob as stored in another pack (already compressed and encrypted: its associated
+     * data names type, compression and id, not the pack, so the bytes are copied unchanged), for
+     * repacking. Packs fill and close as in a backup, data and tree blobs apart. A blob already
+     * added through this store is skipped. The caller has verified the bytes.
+     */
+    public void putStored(BlobLocation loc, byte[] src, int off) throws IOException {
+        if (!inFlight.add(loc.id())) {
+            return;
+        }
+        byte[] enc = dev.cairn.internal.util.Bytes.copy(src, off, off + loc.storedLength());
+        addToPack(loc.id(), loc.type(), loc.compression(), enc, loc.plainLength());
+    }
+
+    /** Uploads partly filled packs without writing an index file (the caller indexes them). */
+    public void flushPacks() throws IOException {
+        for (int t = 0; t < 2; t++) {
+            PackFormat.Builder b;
+            synchronized (packLocks[t]) {
+                b = packs[t];
+                packs[t] = null;
+            }
+            if (b != null && b.count() > 0) {
+                upload(b);
+            }
+        }
     }
 
     private byte[] compressBuffer(int len) {
@@ -245,16 +278,7 @@ public final class BlobStore {
 
     /** Uploads partly filled packs and writes one index file for everything this store wrote. */
     public void flush() throws IOException {
-        for (int t = 0; t < 2; t++) {
-            PackFormat.Builder b;
-            synchronized (packLocks[t]) {
-                b = packs[t];
-                packs[t] = null;
-            }
-            if (b != null && b.count() > 0) {
-                upload(b);
-            }
-        }
+        flushPacks();
         writeIndex();
     }
 

@@ -55,6 +55,11 @@ public final class Locks {
         private final ScheduledExecutorService timer;
         private final ScheduledFuture<?> refresher;
 
+        /** Whether {@code l} is this lock (under its current name). */
+        public boolean is(Info l) {
+            return l.name().equals(name);
+        }
+
         Held(String name, boolean exclusive, Instant time) {
             this.name = name;
             this.exclusive = exclusive;
@@ -91,6 +96,45 @@ public final class Locks {
     }
 
     public Held acquire(boolean exclusive, String operation) throws IOException {
+        return acquire(exclusive, operation, Duration.ZERO);
+    }
+
+    /**
+     * Takes a lock, waiting up to {@code wait} (wall-clock time, not the injected clock) while a
+     * conflicting lock is held: polls with a jittered backoff from 20 ms doubling up to 2 s, so
+     * that a backup and a prune started together serialize instead of failing. With a zero wait,
+     * a conflict fails at once.
+     *
+     * @throws RepositoryLockedException when a conflicting lock is still held after {@code wait}
+     */
+    public Held acquire(boolean exclusive, String operation, Duration wait) throws IOException {
+        Duration capped = wait.compareTo(Duration.ofDays(365)) > 0 ? Duration.ofDays(365) : wait;
+        long deadline = System.nanoTime() + Math.max(0, capped.toNanos());
+        long backoffMillis = 20;
+        while (true) {
+            try {
+                return tryAcquire(exclusive, operation);
+            } catch (RepositoryLockedException e) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw wait.isZero() ? e : new RepositoryLockedException(e.getMessage() + " (waited "
+                            + wait + " for it to be released)", e);
+                }
+                long sleep = Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1,
+                        backoffMillis / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(backoffMillis));
+                try {
+                    Thread.sleep(sleep);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new dev.cairn.BackupException(dev.cairn.ErrorCode.CANCELLED,
+                            "Interrupted while waiting for the lock to " + operation + ".", ie);
+                }
+                backoffMillis = Math.min(2_000, backoffMillis * 2);
+            }
+        }
+    }
+
+    private Held tryAcquire(boolean exclusive, String operation) throws IOException {
         check(exclusive, operation, null);
         Instant now = clock.instant();
         String name = write(exclusive, now);
