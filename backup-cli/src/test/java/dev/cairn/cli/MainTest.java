@@ -453,6 +453,9 @@ class MainTest {
         assertThat(both.code()).isEqualTo(2);
         assertThat(both.stderr()).contains("mutually exclusive");
         assertThat(ok("check", "--help").out()).contains("--read-data-oldest");
+    }
+
+    @Test
     void prune_afterForget_dryRunChangesNothing_thenFreesSpace() throws IOException {
         ok("init");
         String a = backup();
