@@ -34,7 +34,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * Restores a tree into a target directory. It never writes outside the target: names are
  * validated by the tree decoder, every directory it enters is checked to be a real directory
  * (not a symlink), files are opened with {@code O_NOFOLLOW}, and symlinks are created last.
- * File contents are written in parallel; every blob's id is verified. Not thread-safe.
+ * <p>
+ * Reads are planned by pack, as restic does: the walk collects, for a batch of files, which blobs
+ * each needs at which offset; then each pack is read once per run of neighbouring needed blobs
+ * (one request for many small files, not one per blob), each blob is verified and written to every
+ * place that needs it, packs in parallel. A file is finished (size, metadata) when its last blob is
+ * written. Batches bound the memory of the plan; at most two are in flight. Not thread-safe.
  */
 public final class Restorer {
     private final TreeReader trees;
@@ -51,6 +56,42 @@ public final class Restorer {
     private final AtomicLong bytes = new AtomicLong();
     private long files;
     private long dirs;
+    /** Needed blobs of the current batch, by pack. */
+    private Map<Id, Map<Id, Want>> plan = new HashMap<>();
+    private int planned;
+    private List<Future<?>> previousBatch = List.of();
+    /** Blob occurrences per batch of the plan. */
+    static final int BATCH = 20_000;
+    /** Needed blobs of a pack closer than this are read in one request, with the gap. */
+    static final int GAP = 256 << 10;
+
+    /** A file whose blobs arrive from packs in any order. */
+    private static final class FileJob {
+        final Node node;
+        final Path path;
+        final String rel;
+        final boolean single;
+        final java.util.concurrent.atomic.AtomicInteger remaining;
+
+        FileJob(Node node, Path path, String rel) {
+            this.node = node;
+            this.path = path;
+            this.rel = rel;
+            this.single = node.content().size() == 1;
+            this.remaining = new java.util.concurrent.atomic.AtomicInteger(node.content().size());
+        }
+    }
+
+    /** A blob of a pack and every place it goes. */
+    private static final class Want {
+        final dev.cairn.internal.repo.BlobLocation loc;
+        final List<FileJob> files = new ArrayList<>(1);
+        final List<Long> offsets = new ArrayList<>(1);
+
+        Want(dev.cairn.internal.repo.BlobLocation loc) {
+            this.loc = loc;
+        }
+    }
 
     public Restorer(TreeReader trees, ExecutorService pool, BackupListener listener, boolean restoreOwners,
                     dev.cairn.Cancellation cancellation) {
@@ -98,6 +139,7 @@ public final class Restorer {
                 restoreNode(n, dir, rel);
             }
         }
+        flushPlan();
         awaitAll();
         for (Path[] l : linksToMake) {
             Files.deleteIfExists(l[0]);
@@ -114,8 +156,12 @@ public final class Restorer {
     }
 
     private void awaitAll() throws IOException {
+        await(tasks);
+    }
+
+    private void await(List<Future<?>> these) throws IOException {
         try {
-            for (Future<?> f : tasks) {
+            for (Future<?> f : these) {
                 f.get();
             }
         } catch (InterruptedException e) {
@@ -193,14 +239,7 @@ public final class Restorer {
                         return;
                     }
                 }
-                if (n.content().size() <= 1) {
-                    tasks.add(pool.submit(() -> {
-                        writeFile(n, p, path);
-                        return null;
-                    }));
-                } else {
-                    writeBlobsInParallel(n, p, path);
-                }
+                planFile(n, p, path);
             }
             case Node.SYMLINK -> symlinks.add(() -> {
                 try {
@@ -220,47 +259,111 @@ public final class Restorer {
         listener.warning(path, msg);
     }
 
-    /**
-     * A file of several blobs: each blob is fetched, verified and written at its offset by its own
-     * task (positional writes), so one large file restores on every worker, not one.
-     */
-    private void writeBlobsInParallel(Node n, Path p, String path) throws IOException {
+    /** Adds a file's blobs to the plan (an empty file is written at once). */
+    private void planFile(Node n, Path p, String path) throws IOException {
         refuseNonFile(p);
-        Files.newByteChannel(p, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)).close();
         List<Id> content = n.content();
-        long[] offsets = new long[content.size()];
-        long total = 0;
-        for (int k = 0; k < content.size(); k++) {
-            offsets[k] = total;
-            total += trees.plainLength(content.get(k));
+        if (content.isEmpty() || content.size() > 1) {
+            // Created now: its blobs are then written at their offsets, by whichever task reads them.
+            Files.newByteChannel(p, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)).close();
         }
-        if (total != n.size()) {
-            throw new IntegrityException("file " + path + " has " + total + " bytes of content but its size is "
+        if (content.isEmpty()) {
+            if (n.size() != 0) {
+                throw new IntegrityException("file " + path + " has no content but its size is " + n.size());
+            }
+            setMetadata(p, n);
+            listener.entryDone(path, 0);
+            return;
+        }
+        FileJob f = new FileJob(n, p, path);
+        long at = 0;
+        for (Id id : content) {
+            var loc = trees.location(id);
+            Want w = plan.computeIfAbsent(loc.pack(), k -> new HashMap<>()).computeIfAbsent(id, k -> new Want(loc));
+            w.files.add(f);
+            w.offsets.add(at);
+            at += loc.plainLength();
+        }
+        if (at != n.size()) {
+            throw new IntegrityException("file " + path + " has " + at + " bytes of content but its size is "
                     + n.size());
         }
-        java.util.concurrent.atomic.AtomicInteger remaining = new java.util.concurrent.atomic.AtomicInteger(
-                content.size());
-        for (int k = 0; k < content.size(); k++) {
-            Id id = content.get(k);
-            long at = offsets[k];
-            tasks.add(pool.submit(() -> {
-                cancellation.check();
-                byte[] b = trees.blob(id);
-                try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-                    writeSparse(ch, b, at);
-                    bytes.addAndGet(b.length);
-                    if (remaining.decrementAndGet() == 0) {
-                        if (ch.size() < n.size()) {
-                            ch.write(ByteBuffer.wrap(new byte[1]), n.size() - 1); // a trailing hole
-                        }
-                        ch.close();
-                        setMetadata(p, n);
-                        listener.entryDone(path, n.size());
-                    }
-                }
+        planned += content.size();
+        if (planned >= BATCH) {
+            flushPlan();
+        }
+    }
+
+    /** Starts reading the planned packs; waits for the batch before (memory stays bounded). */
+    private void flushPlan() throws IOException {
+        List<Future<?>> batch = new ArrayList<>(plan.size());
+        // Larger packs first: the pool ends with small tasks, not one long one.
+        List<Map.Entry<Id, Map<Id, Want>>> packs = new ArrayList<>(plan.entrySet());
+        packs.sort((a, b) -> Integer.compare(b.getValue().size(), a.getValue().size()));
+        for (Map.Entry<Id, Map<Id, Want>> e : packs) {
+            Id pack = e.getKey();
+            List<Want> wants = new ArrayList<>(e.getValue().values());
+            Future<?> f = pool.submit(() -> {
+                restorePack(pack, wants);
                 return null;
-            }));
+            });
+            batch.add(f);
+            tasks.add(f);
+        }
+        plan = new HashMap<>();
+        planned = 0;
+        List<Future<?>> before = previousBatch;
+        previousBatch = batch;
+        await(before);
+    }
+
+    /** Reads the needed blobs of one pack, a run of neighbours per request, and writes them out. */
+    private void restorePack(Id pack, List<Want> wants) throws IOException {
+        wants.sort(java.util.Comparator.comparingInt(w -> w.loc.offset()));
+        for (int i = 0; i < wants.size(); ) {
+            cancellation.check();
+            long start = wants.get(i).loc.offset();
+            long end = start + wants.get(i).loc.storedLength();
+            int j = i + 1;
+            while (j < wants.size() && wants.get(j).loc.offset() - end <= GAP) {
+                end = Math.max(end, wants.get(j).loc.offset() + (long) wants.get(j).loc.storedLength());
+                j++;
+            }
+            byte[] buf = trees.readPack(pack, start, (int) (end - start));
+            for (int k = i; k < j; k++) {
+                Want w = wants.get(k);
+                byte[] plain;
+                try {
+                    plain = trees.decode(w.loc, buf, (int) (w.loc.offset() - start));
+                } catch (IntegrityException e) {
+                    plain = trees.blob(w.loc.id()); // read again alone: a download corrupted in transit
+                }
+                for (int x = 0; x < w.files.size(); x++) {
+                    write(w.files.get(x), w.offsets.get(x), plain);
+                }
+            }
+            i = j;
+        }
+    }
+
+    /** Writes one blob of a file at its offset; the last blob finishes the file. */
+    private void write(FileJob f, long at, byte[] b) throws IOException {
+        java.util.Set<java.nio.file.OpenOption> opts = f.single
+                ? java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)
+                : java.util.Set.of(StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        try (FileChannel ch = FileChannel.open(f.path, opts)) {
+            writeSparse(ch, b, at);
+            bytes.addAndGet(b.length);
+            if (f.remaining.decrementAndGet() == 0) {
+                if (ch.size() < f.node.size()) {
+                    ch.write(ByteBuffer.wrap(new byte[1]), f.node.size() - 1); // a trailing hole
+                }
+                ch.close();
+                setMetadata(f.path, f.node);
+                listener.entryDone(f.rel, f.node.size());
+            }
         }
     }
 
@@ -275,29 +378,6 @@ public final class Restorer {
             throw new IntegrityException("Refusing to restore " + p + ": a " + (existing.isSymbolicLink() ? "symlink"
                     : "non-file") + " is in the way. Restore into an empty directory.");
         }
-    }
-
-    private void writeFile(Node n, Path p, String path) throws IOException {
-        cancellation.check();
-        refuseNonFile(p);
-        long pos = 0;
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
-            for (Id id : n.content()) {
-                byte[] b = trees.blob(id);
-                writeSparse(ch, b, pos);
-                pos += b.length;
-                bytes.addAndGet(b.length);
-            }
-            if (pos != n.size()) {
-                throw new IntegrityException("file " + path + " restored " + pos + " bytes but its size is " + n.size());
-            }
-            if (ch.size() < pos) {
-                ch.write(ByteBuffer.wrap(new byte[1]), pos - 1);
-            }
-        }
-        setMetadata(p, n);
-        listener.entryDone(path, pos);
     }
 
     private static final int PAGE = 4096;

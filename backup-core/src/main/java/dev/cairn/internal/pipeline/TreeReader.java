@@ -60,6 +60,35 @@ public final class TreeReader {
         return BlobStore.read(backend, crypto, index, id);
     }
 
+    /** Where a blob is stored, from the index. */
+    public dev.cairn.internal.repo.BlobLocation location(Id id) {
+        var loc = index.get(id);
+        if (loc == null) {
+            throw new IntegrityException("Blob " + id.shortHex() + " is not in the index: the repository is missing"
+                    + " data (run check; repair index may recover it).");
+        }
+        return loc;
+    }
+
+    /** Reads {@code length} bytes of a pack from {@code offset} (one request, however many blobs). */
+    public byte[] readPack(Id pack, long offset, int length) throws IOException {
+        try {
+            return backend.get(dev.cairn.internal.repo.PackFormat.name(pack), offset, length);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IntegrityException("Pack " + pack.shortHex() + " is missing from the repository. Run `cairn"
+                    + " check`; `cairn repair snapshots` drops the files that need it.");
+        } catch (java.io.EOFException e) {
+            throw new IntegrityException("Pack " + pack.shortHex() + " is shorter than the index says (truncated)."
+                    + " Run `cairn check --read-data`.");
+        }
+    }
+
+    /** Decrypts, decompresses and verifies a blob read with {@link #readPack} ({@code off}: its place in buf). */
+    public byte[] decode(dev.cairn.internal.repo.BlobLocation loc, byte[] buf, int off) {
+        return BlobStore.decode(crypto, loc, buf, off, loc.storedLength(),
+                dev.cairn.internal.repo.PackFormat.name(loc.pack()));
+    }
+
     /** Finds the node at a '/'-separated path below the root tree; null if absent. */
     public Node find(Id root, String path) throws IOException {
         String p = path.replaceAll("^/+|/+$", "");
