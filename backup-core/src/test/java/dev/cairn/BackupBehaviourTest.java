@@ -35,6 +35,24 @@ class BackupBehaviourTest {
     }
 
     @Test
+    void nameNotDecodable_isReported_notStoredUnderAWrongName() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("s"));
+        Files.writeString(src.resolve("plain.txt"), "p");
+        // A name whose bytes are not valid UTF-8 (Latin-1 "caf\xe9"): Java cannot create it itself.
+        Process p = new ProcessBuilder("sh", "-c", "printf x > \"$(printf 'caf\\351.txt')\"")
+                .directory(src.toFile()).inheritIO().start();
+        assertThat(p.waitFor()).isZero();
+        try (Repository repo = TestRepos.fast(tmp.resolve("repo")).init()) {
+            BackupResult r = repo.backup(src).run();
+            assertThat(r.partial()).isTrue();
+            assertThat(r.warnings()).singleElement().asString().contains("name is not valid")
+                    .contains("LANG=C.UTF-8");
+            List<String> paths = repo.list(r.snapshot(), "", true).stream().map(SnapshotEntry::path).toList();
+            assertThat(paths).containsExactly("s", "s/plain.txt");
+        }
+    }
+
+    @Test
     void fileChangingWhileRead_isReported_backupPartial() throws IOException {
         Path src = Files.createDirectories(tmp.resolve("s"));
         Path growing = src.resolve("growing.log");

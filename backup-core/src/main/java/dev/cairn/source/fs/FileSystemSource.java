@@ -268,6 +268,14 @@ public final class FileSystemSource implements Source {
             }
             Path cname = c.getFileName();
             Path crel = rel.resolve(cname);
+            if (cname.toString().indexOf('\uFFFD') >= 0) {
+                // The JVM could not decode the name's bytes with its file-name charset: stored, the name
+                // would not be the file's. Reported, so the backup is partial rather than silently wrong.
+                s.warn(crel.toString(), "name is not valid " + System.getProperty("sun.jnu.encoding", "?")
+                        + ", not backed up (run with a UTF-8 locale, e.g. LANG=C.UTF-8, as the cairn launcher"
+                        + " does)");
+                continue;
+            }
             Path below = rel.getNameCount() > 1 ? rel.subpath(1, rel.getNameCount()).resolve(cname) : cname;
             if (here.matches(cname, below)) {
                 continue;
