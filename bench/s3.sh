@@ -63,7 +63,7 @@ EOF
 java -Xmx1g -Dorg.slf4j.simpleLogger.logFile="$work/s3proxy.log" -cp "$(cat "$cp_file")" \
   org.gaul.s3proxy.Main --properties "$work/s3proxy.conf" > "$work/s3proxy.out" 2>&1 &
 s3pid=$!
-cleanup() { kill "$s3pid" 2>/dev/null || true; wait "$s3pid" 2>/dev/null || true; rm -rf "$work/store" "$work/repo" "$work/restore"; }
+cleanup() { kill "$s3pid" 2>/dev/null || true; wait "$s3pid" 2>/dev/null || true; rm -rf "$work/store" "$work/repo" "$work/restore" "$work/s3proxy.conf" "$work/password"; }
 trap cleanup EXIT
 for i in $(seq 300); do
   code=$(curl -s -o /dev/null -w '%{http_code}' "$endpoint/" || true)
