@@ -7,6 +7,7 @@ import dev.cairn.source.Source;
 import dev.cairn.source.SourceSession;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
@@ -100,6 +101,7 @@ public final class S3BucketSource implements Source {
     private final S3Connection conn;
     private final long prefetchBytes;
     private final long smallObject;
+    private final List<ExecutionInterceptor> interceptors;
 
     private S3BucketSource(Builder b) {
         this.bucket = b.bucket;
@@ -107,6 +109,7 @@ public final class S3BucketSource implements Source {
         this.conn = b.conn.copy();
         this.prefetchBytes = b.prefetchBytes;
         this.smallObject = Math.min(b.prefetchBytes, 8L * 1024 * 1024);
+        this.interceptors = List.copyOf(b.interceptors);
     }
 
     public static Builder builder() {
@@ -119,6 +122,7 @@ public final class S3BucketSource implements Source {
         private String prefix = "";
         private final S3Connection conn = new S3Connection();
         private long prefetchBytes = 64L * 1024 * 1024;
+        private final List<ExecutionInterceptor> interceptors = new ArrayList<>();
 
         private Builder() {
         }
@@ -176,6 +180,18 @@ public final class S3BucketSource implements Source {
             return this;
         }
 
+        /**
+         * Adds an SDK interceptor to the client of every {@link #backup}: it sees each request
+         * and each HTTP attempt (retries included) against the source bucket. Tests count the
+         * requests a backup sends with it (no GET or HEAD for unchanged objects). Package-private
+         * because SDK types stay out of the public API; the interceptor must be thread-safe
+         * (downloads run in parallel).
+         */
+        Builder interceptor(ExecutionInterceptor i) {
+            interceptors.add(java.util.Objects.requireNonNull(i, "interceptor"));
+            return this;
+        }
+
         public S3BucketSource build() {
             if (bucket == null) {
                 throw new IllegalArgumentException("bucket is required");
@@ -213,7 +229,7 @@ public final class S3BucketSource implements Source {
             t.setDaemon(true);
             return t;
         });
-        try (S3Client s3 = conn.client()) {
+        try (S3Client s3 = conn.client(interceptors.toArray(new ExecutionInterceptor[0]))) {
             Walk w = new Walk(s3, pool, session);
             w.run();
             session.fact("s3.endpoint", conn.describeEndpoint());
