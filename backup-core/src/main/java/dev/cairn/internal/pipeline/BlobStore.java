@@ -74,6 +74,15 @@ public final class BlobStore {
      */
     public BlobStore(Backend backend, Crypto crypto, RepoConfig config, BlobIndex index, ExecutorService workers,
                      int budgetBytes, java.time.Duration indexEvery) {
+        this(backend, crypto, config, index, workers, budgetBytes, indexEvery, config.compressionLevel());
+    }
+
+    /**
+     * @param level the zstd level to compress with (a writer's choice: frames decompress whatever
+     *              the level)
+     */
+    public BlobStore(Backend backend, Crypto crypto, RepoConfig config, BlobIndex index, ExecutorService workers,
+                     int budgetBytes, java.time.Duration indexEvery, int level) {
         this.indexEveryNanos = indexEvery.toNanos();
         this.backend = backend;
         this.crypto = crypto;
@@ -82,7 +91,6 @@ public final class BlobStore {
         this.workers = workers;
         this.budgetBytes = Math.max(budgetBytes, config.maxChunk());
         this.budget = new Semaphore(this.budgetBytes);
-        int level = config.compressionLevel();
         this.zstd = ThreadLocal.withInitial(() -> {
             ZstdCompressCtx c = new ZstdCompressCtx();
             c.setLevel(level);
