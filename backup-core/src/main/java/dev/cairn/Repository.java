@@ -1109,6 +1109,51 @@ public final class Repository implements AutoCloseable {
         }
     }
 
+    // ---------------------------------------------------------------- job runs
+
+    /**
+     * Stores a job run record ({@code runs/}, encrypted like drill reports); returns it with its id.
+     * {@link dev.cairn.schedule.JobRunner} calls this after every run.
+     */
+    public dev.cairn.schedule.JobRun recordRun(dev.cairn.schedule.JobRun run) {
+        Objects.requireNonNull(run, "run");
+        byte[] enc = crypto.encrypt(dev.cairn.internal.repo.RunCodec.encode(run), dev.cairn.internal.repo.RunCodec.AD);
+        String id = PackFormat.sha256(enc, 0, enc.length).hex();
+        try {
+            backend.put(dev.cairn.internal.repo.RunCodec.PREFIX + id, enc, 0, enc.length);
+        } catch (FileAlreadyExistsException e) {
+            // identical record already stored
+        } catch (IOException e) {
+            throw new BackendException("Cannot store job run record in " + location() + ": " + e.getMessage(), true, e);
+        }
+        return run.withId(id);
+    }
+
+    /** Every stored job run record, oldest start first. */
+    public List<dev.cairn.schedule.JobRun> runs() {
+        String prefix = dev.cairn.internal.repo.RunCodec.PREFIX;
+        try {
+            List<dev.cairn.schedule.JobRun> out = new ArrayList<>();
+            for (ObjectInfo o : backend.list(prefix)) {
+                String id = o.name().substring(prefix.length());
+                if (Hex.isHex(id, 64)) {
+                    byte[] plain;
+                    try {
+                        plain = crypto.decrypt(backend.get(o.name()), dev.cairn.internal.repo.RunCodec.AD,
+                                "run " + id);
+                    } catch (NoSuchFileException gone) {
+                        continue; // removed while listing
+                    }
+                    out.add(dev.cairn.internal.repo.RunCodec.decode(id, plain));
+                }
+            }
+            out.sort(Comparator.comparing(dev.cairn.schedule.JobRun::start).thenComparing(dev.cairn.schedule.JobRun::id));
+            return out;
+        } catch (IOException e) {
+            throw new BackendException("Cannot list job runs of " + location() + ": " + e.getMessage(), true, e);
+        }
+    }
+
     // ---------------------------------------------------------------- keys and locks
 
     /** The repository's keys. */
