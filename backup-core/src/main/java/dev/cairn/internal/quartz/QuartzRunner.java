@@ -154,6 +154,10 @@ public final class QuartzRunner {
             p.setProperty("org.quartz.jobStore.clusterCheckinInterval",
                     Long.toString(s.clusterCheckinInterval().toMillis()));
             p.setProperty("org.quartz.jobStore.acquireTriggersWithinLock", "true");
+            // A runner that found no due trigger looks again after this long: with Quartz's 30 s, a runner
+            // idles that long before it notices that another one died holding the next firing.
+            long idle = Math.max(1000, Math.min(30_000, s.clusterCheckinInterval().toMillis()));
+            p.setProperty("org.quartz.scheduler.idleWaitTime", Long.toString(idle));
         } else {
             p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
         }
