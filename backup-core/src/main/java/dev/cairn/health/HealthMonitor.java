@@ -20,8 +20,8 @@ import java.util.function.Supplier;
 
 /**
  * Grades the repositories and jobs it is given ({@link #check()}: open each repository, read it,
- * {@link Health#evaluate}), remembers each subject's grade and tells the {@link GradeNotifier}s when
- * one changes: a subject first seen other than OK, or any later change. Report listeners (metrics) get
+ * {@link Health#evaluate}), remembers each subject's grade and tells the {@link GradeNotifier}s, once
+ * per evaluation, the subjects whose grade changed: first seen other than OK, or any later change. Report listeners (metrics) get
  * every report. As a {@link JobListener} it checks again after each job run. Thread-safe: checks are
  * serialized.
  */
@@ -60,15 +60,18 @@ public final class HealthMonitor implements JobListener {
 
     /** Compares {@code report} with the grades seen before and notifies the changes; returns it. */
     public synchronized HealthReport update(HealthReport report) {
+        List<GradeChange> changes = new ArrayList<>();
         for (SubjectHealth s : report.subjects()) {
             Grade before = grades.put(s.key(), s.grade());
             if (before == s.grade() || (before == null && s.grade() == Grade.OK)) {
                 continue;
             }
-            GradeChange change = new GradeChange(s, Optional.ofNullable(before), report.time());
+            changes.add(new GradeChange(s, Optional.ofNullable(before), report.time()));
+        }
+        if (!changes.isEmpty()) {
             for (GradeNotifier n : notifiers) {
                 try {
-                    n.gradeChanged(change);
+                    n.gradesChanged(report, List.copyOf(changes));
                 } catch (RuntimeException e) {
                     LOG.warn("A grade notifier failed: {}", e.toString());
                 }

@@ -11,7 +11,11 @@ public final class LogNotifier implements GradeNotifier {
     private static final Logger LOG = LoggerFactory.getLogger("dev.cairn.health");
 
     @Override
-    public void gradeChanged(GradeChange c) {
+    public void gradesChanged(HealthReport report, java.util.List<GradeChange> changes) {
+        changes.forEach(this::log);
+    }
+
+    private void log(GradeChange c) {
         SubjectHealth s = c.subject();
         String text = s.kind().id() + " " + s.name() + " (repository " + s.repository() + "): "
                 + c.previous().map(Grade::name).orElse("new") + " -> " + s.grade()

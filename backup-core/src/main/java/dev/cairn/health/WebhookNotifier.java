@@ -17,8 +17,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * POSTs each grade change as JSON ({@link GradeChange#toJson()}) to a webhook, in the background, one
- * at a time in order. A failed delivery (an I/O error, 429 or a 5xx answer) is retried with
+ * POSTs the grade changes of each evaluation as one JSON object to a webhook, in the background, one
+ * at a time in order:
+ * <pre>{@code
+ * {"event":"grades-changed","time":"2026-11-25T12:00:00Z","worst":"HIGH",
+ *  "changes":[{"event":"grade-changed","kind":"job","subject":"rehearse","repository":"local","grade":"HIGH",
+ *              "level":2,"previous":"OK","time":"…","lastSuccess":null,"reasons":["…"]}, …]}
+ * }</pre> A failed delivery (an I/O error, 429 or a 5xx answer) is retried with
  * exponential backoff; other 4xx answers are not. An optional bearer token goes in the
  * {@code Authorization} header and never into a log line. Thread-safe; {@link #close()} waits briefly
  * for queued deliveries.
@@ -52,9 +57,20 @@ public final class WebhookNotifier implements GradeNotifier, AutoCloseable {
     }
 
     @Override
-    public void gradeChanged(GradeChange change) {
-        String body = change.toJson();
+    public void gradesChanged(HealthReport report, java.util.List<GradeChange> changes) {
+        String body = json(report, changes);
         sender.execute(() -> deliver(body));
+    }
+
+    /** The body sent for one evaluation's changes. */
+    public static String json(HealthReport report, java.util.List<GradeChange> changes) {
+        StringBuilder b = new StringBuilder("{\"event\":\"grades-changed\",\"time\":")
+                .append(GradeChange.quote(report.time().toString())).append(",\"worst\":")
+                .append(GradeChange.quote(report.worst().name())).append(",\"changes\":[");
+        for (int i = 0; i < changes.size(); i++) {
+            b.append(i == 0 ? "" : ",").append(changes.get(i).toJson());
+        }
+        return b.append("]}").toString();
     }
 
     private void deliver(String body) {
