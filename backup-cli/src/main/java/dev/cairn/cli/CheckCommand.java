@@ -40,7 +40,11 @@ final class CheckCommand extends RepoCommand {
         if (subset != null) {
             usage(() -> cmd.subset(subset));
         }
-        CheckReport r = cmd.run();
+        return report(c, cmd.run(), json);
+    }
+
+    /** Prints a check report; returns 0, or 14 when damage was found. */
+    static int report(RepoCommand c, CheckReport r, boolean json) {
         if (json) {
             ObjectNode n = Json.MAPPER.createObjectNode();
             n.put("ok", r.ok());

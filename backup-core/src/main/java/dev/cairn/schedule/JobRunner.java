@@ -142,11 +142,9 @@ public final class JobRunner {
         JobResult result = new JobResult(run, recorded, Optional.ofNullable(o.backup), Optional.ofNullable(o.forget),
                 Optional.ofNullable(o.prune), Optional.ofNullable(o.check), Optional.ofNullable(o.drill),
                 Optional.ofNullable(o.failure));
-        if (run.outcome() == RunOutcome.FAILED) {
-            LOG.warn("Job {} ({}) failed: {}", job.name(), job.kind().id(), run.message());
-        } else {
-            LOG.info("Job {} ({}) {}: {}", job.name(), job.kind().id(), run.outcome(), run.message());
-        }
+        // INFO, failures included: the caller reports the outcome (cairn run prints it, the daemon's health
+        // monitor logs grade changes at WARN), so that a failure is not reported twice.
+        LOG.info("Job {} ({}) {}: {}", job.name(), job.kind().id(), run.outcome(), run.message());
         for (JobListener l : listeners) {
             try {
                 l.finished(job, result);
