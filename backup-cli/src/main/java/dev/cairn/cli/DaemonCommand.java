@@ -37,16 +37,21 @@ import java.util.concurrent.TimeUnit;
  * {@code scheduler.shutdown-timeout}. Jobs run through the same core runner as {@code cairn run}.
  */
 @Command(name = "daemon",
-        description = {"Run the configuration file's jobs on their cron schedules until stopped (SIGTERM).", "",
+        description = {"Run the file's jobs on their cron schedules until SIGTERM.", "",
                 "Jobs with `cron:` run on it; a job that finds the repository locked, fails or times out is "
                         + "recorded and graded. With scheduler.jdbc (MariaDB/MySQL or PostgreSQL), several daemons "
                         + "share one schedule: each firing runs once, and the others take over a daemon that dies. "
                         + "See docs/operations.md.", "",
                 "  scheduler:",
                 "    instance-id: backup-1",
-                "    jdbc: {url: \"jdbc:mariadb://db1:3306/cairn\", user: cairn, password: \"$${env:CAIRN_DB_PASSWORD}\"}",
+                "    jdbc:",
+                "      url: jdbc:mariadb://db1:3306/cairn",
+                "      user: cairn",
+                "      password: $${env:CAIRN_DB_PASSWORD}",
                 "  notifications:",
-                "    webhook: {url: \"https://hooks.example/cairn\", token: \"$${file:/etc/cairn/hook.token}\"}", "",
+                "    webhook:",
+                "      url: https://hooks.example/cairn",
+                "      token: $${file:/etc/cairn/hook.token}", "",
                 "  cairn daemon --config /etc/cairn/cairn.yaml --metrics-port 9464",
                 "  cairn daemon --config /etc/cairn/cairn.yaml --init-schema", ""})
 final class DaemonCommand extends RepoCommand {
@@ -82,7 +87,7 @@ final class DaemonCommand extends RepoCommand {
         if (initSchema) {
             return initSchema(sc);
         }
-        if (!verbose() && System.getProperty("org.slf4j.simpleLogger.log.dev.cairn") == null) {
+        if (root().standalone && !verbose() && System.getProperty("org.slf4j.simpleLogger.log.dev.cairn") == null) {
             System.setProperty("org.slf4j.simpleLogger.log.dev.cairn", "info"); // job outcomes and grade changes
         }
         List<JobSpec> jobs = new ArrayList<>();

@@ -25,7 +25,7 @@ import java.util.Set;
  * when nothing is worse than WARNING, 20 when something is HIGH, 21 when something is DISASTER.
  */
 @Command(name = "status",
-        description = {"Grade the health of jobs, sources and repositories (exit 20 HIGH, 21 DISASTER).", "",
+        description = {"Grade jobs, sources and repositories (exit 20 HIGH, 21 DISASTER).", "",
                 "OK; WARNING: a late backup, a slow run, a snapshot whose size changed by more than sizeChange; HIGH: "
                         + "the last run failed, the last drill failed, a check found damage; DISASTER: no restorable "
                         + "backup within the RPO, or the repository cannot be opened. Objectives come from the "
@@ -65,7 +65,10 @@ final class StatusCommand extends RepoCommand {
                 repos.add(Jobs.repositoryName(c, c.job(j)));
             }
             for (String r : repos) {
-                states.add(RepositoryState.read(r, () -> Jobs.opener(root(), r).get()));
+                Config.RepositoryConfig e = c.root.repositories.get(r);
+                Target t = new Target(e.location, r, e.password);
+                // As other commands: CAIRN_PASSWORD(_FILE), else the entry's password reference.
+                states.add(RepositoryState.read(r, () -> open(Repository.at(t.location()), t)));
             }
         }
         HealthReport report = Health.evaluate(states, jobs, Values.objectives(c.root.objectives), clock);
