@@ -6,6 +6,7 @@ import dev.cairn.Repository;
 import dev.cairn.health.Grade;
 import dev.cairn.health.Health;
 import dev.cairn.health.HealthJob;
+import dev.cairn.health.HealthMonitor;
 import dev.cairn.health.HealthReport;
 import dev.cairn.health.RepositoryState;
 import dev.cairn.health.SubjectHealth;
@@ -52,7 +53,8 @@ final class StatusCommand extends RepoCommand {
         if (root().repo != null || c.root.jobs.isEmpty()) {
             Target t = target();
             String name = t.name() != null ? t.name() : t.location();
-            states.add(RepositoryState.read(name, () -> open(Repository.at(t.location()), t)));
+            states.add(RepositoryState.read(name, () -> open(Repository.at(t.location()), t),
+                    now.minus(HealthMonitor.RUN_HISTORY)));
             for (String j : c.root.jobs.keySet()) {
                 if (name.equals(Jobs.repositoryName(c, c.job(j)))) {
                     jobs.add(Jobs.expectation(c, j, now));
@@ -68,7 +70,8 @@ final class StatusCommand extends RepoCommand {
                 Config.RepositoryConfig e = c.root.repositories.get(r);
                 Target t = new Target(e.location, r, e.password);
                 // As other commands: CAIRN_PASSWORD(_FILE), else the entry's password reference.
-                states.add(RepositoryState.read(r, () -> open(Repository.at(t.location()), t)));
+                states.add(RepositoryState.read(r, () -> open(Repository.at(t.location()), t),
+                        now.minus(HealthMonitor.RUN_HISTORY)));
             }
         }
         HealthReport report = Health.evaluate(states, jobs, Values.objectives(c.root.objectives), clock);

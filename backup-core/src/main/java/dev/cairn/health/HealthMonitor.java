@@ -27,6 +27,8 @@ import java.util.function.Supplier;
  */
 public final class HealthMonitor implements JobListener {
     private static final Logger LOG = LoggerFactory.getLogger(HealthMonitor.class);
+    /** How far back run records are read: enough for monthly jobs and the recent-run medians. */
+    public static final java.time.Duration RUN_HISTORY = java.time.Duration.ofDays(62);
 
     private final Map<String, Supplier<Repository>> repositories;
     private final List<JobSpec> jobs;
@@ -53,7 +55,8 @@ public final class HealthMonitor implements JobListener {
     /** Reads every repository, grades, notifies changes; returns the report. */
     public synchronized HealthReport check() {
         List<RepositoryState> states = new ArrayList<>();
-        repositories.forEach((name, opener) -> states.add(RepositoryState.read(name, opener)));
+        java.time.Instant since = clock.instant().minus(RUN_HISTORY);
+        repositories.forEach((name, opener) -> states.add(RepositoryState.read(name, opener, since)));
         List<HealthJob> expectations = jobs.stream().map(j -> HealthJob.of(j, clock.instant())).toList();
         return update(Health.evaluate(states, expectations, objectives, clock));
     }

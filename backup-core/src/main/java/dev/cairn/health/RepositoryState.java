@@ -37,10 +37,13 @@ public record RepositoryState(String name, List<Snapshot> snapshots, List<DrillR
         return new RepositoryState(name, List.of(), List.of(), List.of(), Optional.of(error));
     }
 
-    /** Opens the repository with {@code opener}, reads it and closes it; a failure becomes {@link #error()}. */
-    public static RepositoryState read(String name, Supplier<Repository> opener) {
+    /**
+     * Opens the repository with {@code opener}, reads it (the run records of runs since
+     * {@code runsSince}) and closes it; a failure becomes {@link #error()}.
+     */
+    public static RepositoryState read(String name, Supplier<Repository> opener, java.time.Instant runsSince) {
         try (Repository r = opener.get()) {
-            return of(name, r.snapshots(), r.drills(), r.runs());
+            return of(name, r.snapshots(), r.drills(), r.runs(runsSince));
         } catch (RuntimeException e) {
             return unreadable(name, e.getMessage() == null ? e.toString() : e.getMessage());
         }

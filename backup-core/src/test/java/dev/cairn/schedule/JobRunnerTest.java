@@ -82,6 +82,28 @@ class JobRunnerTest {
     }
 
     @Test
+    void runs_sinceAndForget_selectByStartTimeInTheName() throws IOException {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        JobRunner early = JobRunner.builder().clock(Clock.fixed(t0, ZoneId.of("UTC"))).build();
+        JobRunner late = JobRunner.builder().clock(Clock.fixed(t0.plus(Duration.ofDays(30)), ZoneId.of("UTC"))).build();
+        JobSpec check = JobSpec.check("verify").repository("local", this::open).build();
+        early.run(check);
+        late.run(check);
+
+        try (Repository repo = open()) {
+            assertThat(repo.runs()).hasSize(2);
+            assertThat(repo.runs(t0.plus(Duration.ofDays(1)))).singleElement()
+                    .satisfies(r -> assertThat(r.start()).isEqualTo(t0.plus(Duration.ofDays(30))));
+            try (Stream<Path> names = Files.list(repoDir.resolve("runs"))) {
+                assertThat(names.map(p -> p.getFileName().toString()))
+                        .anyMatch(n -> n.startsWith(String.format("%013d-", t0.toEpochMilli())));
+            }
+            assertThat(repo.forgetRuns(t0.plus(Duration.ofDays(1)))).isEqualTo(1);
+            assertThat(repo.runs()).hasSize(1);
+        }
+    }
+
+    @Test
     void run_checkThenDrill_success_drillReportRecorded() {
         runner.run(backup("nightly").build());
         JobResult check = runner.run(JobSpec.check("verify").repository("local", this::open).readData(true).build());

@@ -21,6 +21,31 @@ public final class RunCodec {
     private RunCodec() {
     }
 
+    /** {@code runs/<start, epoch millis, 13 digits>-<sha256 of the object>}: listing tells the start time. */
+    public static String name(Instant start, String id) {
+        return PREFIX + String.format("%013d", Math.max(0, start.toEpochMilli())) + "-" + id;
+    }
+
+    /** The start time (epoch millis) a run record's name (after {@code runs/}) carries, or -1 if not one. */
+    public static long startMillis(String tail) {
+        if (tail.length() != 13 + 1 + 64 || tail.charAt(13) != '-') {
+            return -1;
+        }
+        for (int i = 0; i < 13; i++) {
+            if (tail.charAt(i) < '0' || tail.charAt(i) > '9') {
+                return -1;
+            }
+        }
+        String id = tail.substring(14);
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return -1;
+            }
+        }
+        return Long.parseLong(tail.substring(0, 13));
+    }
+
     public static byte[] encode(JobRun r) {
         ObjectNode n = JSON.createObjectNode();
         n.put("version", 1);
