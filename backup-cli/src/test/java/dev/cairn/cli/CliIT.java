@@ -515,7 +515,7 @@ class CliIT {
 
     private static long countFiles(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(x -> x.getFileName().toString().matches("[0-9a-f]{64}")).count();
+            return s.filter(x -> x.getFileName().toString().matches("[0-9]{13}-[0-9a-f]{64}")).count();
         }
     }
 }

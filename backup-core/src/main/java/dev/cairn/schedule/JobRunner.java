@@ -19,7 +19,6 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -325,10 +324,5 @@ public final class JobRunner {
         } catch (java.io.IOException e) {
             return "localhost";
         }
-    }
-
-    /** A duration as people read it in messages ({@code 1h 5m}). */
-    static String human(Duration d) {
-        return d.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
     }
 }
