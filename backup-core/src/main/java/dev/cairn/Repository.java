@@ -1320,6 +1320,88 @@ public final class Repository implements AutoCloseable {
         }
     }
 
+    // ---------------------------------------------------------------- job runs
+
+    /**
+     * Stores a job run record ({@code runs/<start millis>-<sha256>}, encrypted like drill reports);
+     * returns it with its id (the SHA-256). {@link dev.cairn.schedule.JobRunner} calls this after every run.
+     */
+    public dev.cairn.schedule.JobRun recordRun(dev.cairn.schedule.JobRun run) {
+        Objects.requireNonNull(run, "run");
+        byte[] enc = crypto.encrypt(dev.cairn.internal.repo.RunCodec.encode(run), dev.cairn.internal.repo.RunCodec.AD);
+        String id = PackFormat.sha256(enc, 0, enc.length).hex();
+        try {
+            backend.put(dev.cairn.internal.repo.RunCodec.name(run.start(), id), enc, 0, enc.length);
+        } catch (FileAlreadyExistsException e) {
+            // identical record already stored
+        } catch (IOException e) {
+            throw new BackendException("Cannot store job run record in " + location() + ": " + e.getMessage(), true, e);
+        }
+        return run.withId(id);
+    }
+
+    /** Every stored job run record, oldest start first. */
+    public List<dev.cairn.schedule.JobRun> runs() {
+        return runs(Instant.EPOCH);
+    }
+
+    /**
+     * The job run records of runs that started at or after {@code since}, oldest first. Only those
+     * records are read (their names carry the start time), so health checks stay cheap as records pile up.
+     */
+    public List<dev.cairn.schedule.JobRun> runs(Instant since) {
+        String prefix = dev.cairn.internal.repo.RunCodec.PREFIX;
+        long from = since.toEpochMilli();
+        try {
+            List<dev.cairn.schedule.JobRun> out = new ArrayList<>();
+            for (ObjectInfo o : backend.list(prefix)) {
+                String tail = o.name().substring(prefix.length());
+                long started = dev.cairn.internal.repo.RunCodec.startMillis(tail);
+                if (started < 0 || started < from) {
+                    continue; // not a run record, or older than asked
+                }
+                String id = tail.substring(tail.indexOf('-') + 1);
+                try {
+                    byte[] enc = backend.get(o.name());
+                    if (!PackFormat.sha256(enc, 0, enc.length).hex().equals(id)) {
+                        enc = backend.get(o.name()); // once more, in case the download was corrupted
+                    }
+                    if (!PackFormat.sha256(enc, 0, enc.length).hex().equals(id)) {
+                        throw new IntegrityException("run record " + o.name() + " does not match its name");
+                    }
+                    out.add(dev.cairn.internal.repo.RunCodec.decode(id, crypto.decrypt(enc,
+                            dev.cairn.internal.repo.RunCodec.AD, "run " + id.substring(0, 8))));
+                } catch (NoSuchFileException gone) {
+                    // removed while listing
+                } catch (IntegrityException damaged) {
+                    // A damaged record is history lost, not data: it is skipped (forgetRuns removes it).
+                }
+            }
+            out.sort(Comparator.comparing(dev.cairn.schedule.JobRun::start).thenComparing(dev.cairn.schedule.JobRun::id));
+            return out;
+        } catch (IOException e) {
+            throw new BackendException("Cannot list job runs of " + location() + ": " + e.getMessage(), true, e);
+        }
+    }
+
+    /** Removes the run records of runs that started before {@code before}; returns how many. */
+    public int forgetRuns(Instant before) {
+        String prefix = dev.cairn.internal.repo.RunCodec.PREFIX;
+        int n = 0;
+        try {
+            for (ObjectInfo o : backend.list(prefix)) {
+                long started = dev.cairn.internal.repo.RunCodec.startMillis(o.name().substring(prefix.length()));
+                if (started >= 0 && started < before.toEpochMilli()) {
+                    backend.delete(o.name());
+                    n++;
+                }
+            }
+            return n;
+        } catch (IOException e) {
+            throw new BackendException("Cannot remove job runs of " + location() + ": " + e.getMessage(), true, e);
+        }
+    }
+
     // ---------------------------------------------------------------- keys and locks
 
     /** The repository's keys. */

@@ -114,6 +114,11 @@ final class BackupCommand extends RepoCommand {
             cmd.time(at);
         }
         BackupResult r = run(c, repo, cmd, source, host);
+        return report(c, r, json);
+    }
+
+    /** Prints a backup's outcome (summary, or JSON); returns 0, or 3 when the snapshot is partial. */
+    static int report(RepoCommand c, BackupResult r, boolean json) {
         if (json) {
             Json.print(c.out(), Json.backup(r));
         } else {

@@ -34,6 +34,8 @@ import java.util.concurrent.Callable;
                 "  cairn backup --tag nightly /srv/www",
                 "  cairn snapshots",
                 "  cairn run nightly-www --config /etc/cairn/cairn.yaml",
+                "  cairn daemon --config /etc/cairn/cairn.yaml",
+                "  cairn status",
                 "", "Run `cairn COMMAND --help` for a command's options.", ""},
         commandListHeading = "%nCommands:%n",
         exitCodeListHeading = "%nExit codes:%n",
@@ -41,7 +43,8 @@ import java.util.concurrent.Callable;
                 "0:ok", "1:failed", "2:usage or configuration error", "3:backup saved, but some files could not be read",
                 "10:no repository at the location", "11:repository locked by another process",
                 "12:wrong password", "13:a repository already exists (init)", "14:integrity check failed",
-                "15:source could not be read; no snapshot written", "16:storage backend failed", "17:restore drill failed", "130:cancelled"})
+                "15:source could not be read; no snapshot written", "16:storage backend failed", "17:restore drill failed", "20:status: something is HIGH",
+                "21:status: something is DISASTER", "130:cancelled"})
 public final class CairnCommand implements Callable<Integer> {
     final Map<String, String> env;
     final PrintStream out;
@@ -81,7 +84,8 @@ public final class CairnCommand implements Callable<Integer> {
             SnapshotsCommand.class, LsCommand.class, DiffCommand.class, RestoreCommand.class, DumpCommand.class,
             ExportTarCommand.class, CheckCommand.class, RepairCommand.class, DrillCommand.class, ForgetCommand.class,
             PruneCommand.class,
-            StatsCommand.class, KeyCommand.class, UnlockCommand.class, RunCommand.class, CompletionCommand.class,
+            StatsCommand.class, KeyCommand.class, UnlockCommand.class, RunCommand.class, DaemonCommand.class,
+            StatusCommand.class, CompletionCommand.class,
             VersionCommand.class, HelpCommand.class);
 
     /** Global options that take a value: the word after them is not a command name. */

@@ -45,14 +45,9 @@ final class CheckCommand extends RepoCommand {
         }
     }
 
-    /** Checks and prints the report; returns 0, or 14 when damage is found. For {@code check} and {@code run}. */
-    static int perform(RepoCommand c, Repository repo, boolean readData, String subset, boolean json) {
-        return perform(c, repo, readData, subset, null, json);
-    }
-
     /**
-     * Like {@link #perform(RepoCommand, Repository, boolean, String, boolean)}, with {@code oldest} (a size
-     * such as {@code 2G}, or null) for a ledger-driven read of the least recently verified packs.
+     * Checks and prints the report; returns 0, or 14 when damage is found. {@code oldest} (a size
+     * such as {@code 2G}, or null) asks for a ledger-driven read of the least recently verified packs.
      */
     static int perform(RepoCommand c, Repository repo, boolean readData, String subset, String oldest, boolean json) {
         if (subset != null && oldest != null) {
@@ -65,7 +60,11 @@ final class CheckCommand extends RepoCommand {
         if (oldest != null) {
             usage(() -> cmd.oldestFirst(size("--read-data-oldest", oldest)));
         }
-        CheckReport r = cmd.run();
+        return report(c, cmd.run(), json);
+    }
+
+    /** Prints a check report; returns 0, or 14 when damage was found. */
+    static int report(RepoCommand c, CheckReport r, boolean json) {
         if (json) {
             ObjectNode n = Json.MAPPER.createObjectNode();
             n.put("ok", r.ok());

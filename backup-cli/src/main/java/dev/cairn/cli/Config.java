@@ -113,6 +113,79 @@ final class Config {
         Map<String, SourceConfig> sources = new LinkedHashMap<>();
         @JsonProperty("jobs")
         Map<String, Job> jobs = new LinkedHashMap<>();
+        /** Health objectives ({@code cairn status}, the daemon's grades). */
+        @JsonProperty("objectives")
+        ObjectivesConfig objectives;
+        /** The daemon's scheduler: alone, or clustered on a JDBC job store. */
+        @JsonProperty("scheduler")
+        SchedulerConfig scheduler;
+        /** Where grade changes go besides the log. */
+        @JsonProperty("notifications")
+        NotificationsConfig notifications;
+    }
+
+    /** {@code objectives}: {@code rpo: 26h, rto: 30m, sizeChange: 30%, slowerThan: 2x}. */
+    static final class ObjectivesConfig extends Located {
+        @JsonProperty("rpo")
+        String rpo;
+        @JsonProperty("rto")
+        String rto;
+        @JsonProperty("sizeChange")
+        String sizeChange;
+        @JsonProperty("slowerThan")
+        String slowerThan;
+    }
+
+    /** {@code scheduler}: the daemon's runner. Without {@code jdbc}, the schedule lives in memory. */
+    static final class SchedulerConfig extends Located {
+        @JsonProperty("name")
+        String name;
+        @JsonProperty("instance-id")
+        String instanceId;
+        @JsonProperty("threads")
+        Integer threads;
+        @JsonProperty("misfire-threshold")
+        String misfireThreshold;
+        @JsonProperty("cluster-checkin-interval")
+        String clusterCheckinInterval;
+        @JsonProperty("shutdown-timeout")
+        String shutdownTimeout;
+        @JsonProperty("health-interval")
+        String healthInterval;
+        @JsonProperty("jdbc")
+        JdbcConfig jdbc;
+    }
+
+    /** {@code scheduler.jdbc}: the clustered job store (MariaDB/MySQL or PostgreSQL). */
+    static final class JdbcConfig extends Located {
+        @JsonProperty("url")
+        String url;
+        @JsonProperty("user")
+        String user;
+        @JsonProperty("password")
+        ConfigValue password;
+        @JsonProperty("table-prefix")
+        String tablePrefix;
+        /** Create the tables at start when missing. */
+        @JsonProperty("create-tables")
+        Boolean createTables;
+    }
+
+    /** {@code notifications}. */
+    static final class NotificationsConfig extends Located {
+        @JsonProperty("webhook")
+        WebhookConfig webhook;
+    }
+
+    /** {@code notifications.webhook}: grade changes POSTed as JSON. */
+    static final class WebhookConfig extends Located {
+        /** May be a reference: some services put the secret in the URL. */
+        @JsonProperty("url")
+        ConfigValue url;
+        @JsonProperty("token")
+        ConfigValue token;
+        @JsonProperty("attempts")
+        Integer attempts;
     }
 
     /** {@code repositories.NAME}. */
@@ -149,13 +222,57 @@ final class Config {
     @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
     @JsonSubTypes({@JsonSubTypes.Type(value = BackupJob.class, name = "backup"),
             @JsonSubTypes.Type(value = CheckJob.class, name = "check"),
+            @JsonSubTypes.Type(value = ForgetJob.class, name = "forget-prune"),
             @JsonSubTypes.Type(value = DrillJob.class, name = "drill")})
     abstract static class Job extends Located {
         /** A name under {@code repositories} (default: the top-level {@code repository}). */
         @JsonProperty("repository")
         String repository;
+        /** Quartz cron expression ({@code 0 30 2 * * ?}): the daemon runs the job on it. */
+        @JsonProperty("cron")
+        String cron;
+        /** The cron expression's time zone (default: the system's). */
+        @JsonProperty("zone")
+        String zone;
+        /** {@code fire-now} (default) or {@code skip}: what the daemon does with a missed firing. */
+        @JsonProperty("misfire")
+        String misfire;
+        /** The longest a run may take ({@code 4h}). */
+        @JsonProperty("timeout")
+        String timeout;
 
         abstract String type();
+    }
+
+    /** {@code type: forget-prune}: forget by retention rules, then prune. */
+    static final class ForgetJob extends Job {
+        @JsonProperty("keep-last")
+        Integer keepLast;
+        @JsonProperty("keep-hourly")
+        Integer keepHourly;
+        @JsonProperty("keep-daily")
+        Integer keepDaily;
+        @JsonProperty("keep-weekly")
+        Integer keepWeekly;
+        @JsonProperty("keep-monthly")
+        Integer keepMonthly;
+        @JsonProperty("keep-yearly")
+        Integer keepYearly;
+        @JsonProperty("keep-within")
+        String keepWithin;
+        @JsonProperty("keep-tag")
+        List<String> keepTag;
+        @JsonProperty("group-by")
+        List<String> groupBy;
+        @JsonProperty("prune-grace-period")
+        String pruneGracePeriod;
+        @JsonProperty("repack-below")
+        String repackBelow;
+
+        @Override
+        String type() {
+            return "forget-prune";
+        }
     }
 
     /** {@code type: backup}: back up a source, tagged. */
@@ -179,6 +296,9 @@ final class Config {
         Boolean readData;
         @JsonProperty("read-data-subset")
         String readDataSubset;
+        /** Read the least recently verified packs up to this size ({@code 2G}): the verification ledger. */
+        @JsonProperty("read-data-budget")
+        String readDataBudget;
 
         @Override
         String type() {
@@ -297,7 +417,7 @@ final class Config {
             String in = path(e.getPath());
             throw new ConfigurationException(file + ":" + line(e) + ": " + (in.isEmpty() ? "a job" : in)
                     + (e.getTypeId() == null ? " has no type" : " has type '" + e.getTypeId() + "'")
-                    + "; a job's type is one of backup, check, drill.", e);
+                    + "; a job's type is one of backup, forget-prune, check, drill.", e);
         } catch (MismatchedInputException e) {
             String in = path(e.getPath());
             throw new ConfigurationException(file + ":" + line(e) + ": " + (in.isEmpty() ? "the file" : in)
@@ -504,10 +624,137 @@ final class Config {
                 }
                 requireSource(at, d.line, d.source, false);
             } else if (j instanceof CheckJob c) {
-                if (c.readDataSubset != null && Boolean.TRUE.equals(c.readData)) {
-                    throw problem(c.line, at + ": give read-data or read-data-subset, not both.");
+                int n = (Boolean.TRUE.equals(c.readData) ? 1 : 0) + (c.readDataSubset != null ? 1 : 0)
+                        + (c.readDataBudget != null ? 1 : 0);
+                if (n > 1) {
+                    throw problem(c.line, at + ": give one of read-data, read-data-subset, read-data-budget.");
+                }
+                if (c.readDataBudget != null) {
+                    check(c.line, at + ".read-data-budget", () -> Values.size(c.readDataBudget));
+                }
+            } else if (j instanceof ForgetJob f) {
+                validateForget(at, f);
+            }
+            validateSchedule(at, j);
+        }
+        validateOperations();
+    }
+
+    private void validateSchedule(String at, Job j) {
+        if (j.cron != null) {
+            check(j.line, at + ".cron", () -> dev.cairn.schedule.Schedule.cron(j.cron));
+        }
+        if (j.cron == null && (j.zone != null || j.misfire != null)) {
+            throw problem(j.line, at + ": zone and misfire apply to a job with a cron expression: add `cron: "
+                    + "\"0 30 2 * * ?\"` (seconds minutes hours day-of-month month day-of-week).");
+        }
+        if (j.zone != null) {
+            check(j.line, at + ".zone", () -> Values.zone(j.zone));
+        }
+        if (j.misfire != null) {
+            check(j.line, at + ".misfire", () -> Values.misfire(j.misfire));
+        }
+        if (j.timeout != null) {
+            check(j.line, at + ".timeout", () -> Values.duration(j.timeout));
+        }
+    }
+
+    private void validateForget(String at, ForgetJob f) {
+        boolean any = false;
+        for (Integer n : java.util.Arrays.asList(f.keepLast, f.keepHourly, f.keepDaily, f.keepWeekly, f.keepMonthly,
+                f.keepYearly)) {
+            if (n != null) {
+                any = true;
+                if (n < 0) {
+                    throw problem(f.line, at + ": keep-* counts must not be negative: " + n + ".");
                 }
             }
+        }
+        if (f.keepWithin != null) {
+            any = true;
+            check(f.line, at + ".keep-within", () -> Values.duration(f.keepWithin));
+        }
+        if (f.keepTag != null && !f.keepTag.isEmpty()) {
+            any = true;
+        }
+        if (!any) {
+            throw problem(f.line, at + " has no retention rule: add keep-last, keep-hourly, keep-daily, keep-weekly, "
+                    + "keep-monthly, keep-yearly, keep-within or keep-tag (a job never forgets everything).");
+        }
+        if (f.groupBy != null) {
+            for (String g : f.groupBy) {
+                if (!List.of("host", "source", "tags").contains(g)) {
+                    throw problem(f.line, at + ".group-by: '" + g + "' is not one of host, source, tags.");
+                }
+            }
+        }
+        if (f.pruneGracePeriod != null) {
+            check(f.line, at + ".prune-grace-period", () -> Values.duration(f.pruneGracePeriod));
+        }
+        if (f.repackBelow != null) {
+            check(f.line, at + ".repack-below", () -> Values.fraction(f.repackBelow));
+        }
+    }
+
+    private void validateOperations() {
+        ObjectivesConfig o = root.objectives;
+        if (o != null) {
+            check(o.line, "objectives", () -> Values.objectives(o));
+        }
+        SchedulerConfig s = root.scheduler;
+        if (s != null) {
+            for (var d : java.util.Arrays.asList(new String[] {"misfire-threshold", s.misfireThreshold},
+                    new String[] {"cluster-checkin-interval", s.clusterCheckinInterval},
+                    new String[] {"shutdown-timeout", s.shutdownTimeout},
+                    new String[] {"health-interval", s.healthInterval})) {
+                if (d[1] != null) {
+                    check(s.line, "scheduler." + d[0], () -> Values.duration(d[1]));
+                }
+            }
+            if (s.threads != null && (s.threads < 1 || s.threads > 100)) {
+                throw problem(s.line, "scheduler.threads must be 1..100: " + s.threads + ".");
+            }
+            if (s.jdbc != null) {
+                if (s.jdbc.url == null) {
+                    throw problem(s.line, "scheduler.jdbc has no url: add `url: jdbc:mariadb://db1:3306/cairn` (or "
+                            + "jdbc:postgresql://…).");
+                }
+                check(s.line, "scheduler.jdbc.url", () -> dev.cairn.schedule.BackupScheduler.builder()
+                        .jdbc(s.jdbc.url, s.jdbc.user, null));
+                if (s.jdbc.tablePrefix != null) {
+                    check(s.line, "scheduler.jdbc.table-prefix", () -> dev.cairn.schedule.BackupScheduler.builder()
+                            .tablePrefix(s.jdbc.tablePrefix));
+                }
+                if (s.jdbc.password != null) {
+                    requireReference(s.jdbc.password, "the job store's database password");
+                }
+            }
+        }
+        NotificationsConfig n = root.notifications;
+        if (n != null && n.webhook != null) {
+            WebhookConfig w = n.webhook;
+            if (w.url == null) {
+                throw problem(n.line, "notifications.webhook has no url.");
+            }
+            if (!w.url.isReference()) {
+                check(n.line, "notifications.webhook.url", () -> dev.cairn.health.WebhookNotifier.builder(
+                        Values.uri(w.url.text)));
+            }
+            if (w.token != null) {
+                requireReference(w.token, "a webhook token");
+            }
+            if (w.attempts != null && (w.attempts < 1 || w.attempts > 20)) {
+                throw problem(n.line, "notifications.webhook.attempts must be 1..20: " + w.attempts + ".");
+            }
+        }
+    }
+
+    /** Runs a parse or builder call; its IllegalArgumentException becomes a problem at {@code line}. */
+    private void check(int line, String at, Runnable call) {
+        try {
+            call.run();
+        } catch (IllegalArgumentException e) {
+            throw problem(line, at + ": " + e.getMessage());
         }
     }
 

@@ -46,7 +46,11 @@ final class DrillCommand extends RepoCommand {
     /** Drills one snapshot, records and prints the report; returns 0, or 17 when it failed. For drill and run. */
     static int perform(RepoCommand c, Repository repo, Snapshot s, String scratch, Map<String, String> env,
                        boolean json) {
-        DrillReport report = repo.recordDrill(Adapters.drill(s.sourceKind(), scratch, env).run(repo, s));
+        return report(c, repo.recordDrill(Adapters.drill(s.sourceKind(), scratch, env).run(repo, s)), json);
+    }
+
+    /** Prints a recorded drill report; returns 0, or 17 when the drill failed. */
+    static int report(RepoCommand c, DrillReport report, boolean json) {
         if (json) {
             ObjectNode n = Json.MAPPER.createObjectNode();
             n.put("id", report.id());

@@ -1,32 +1,43 @@
 package dev.cairn.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cairn.Cancellation;
 import dev.cairn.ConfigurationException;
-import dev.cairn.Repository;
-import dev.cairn.Secret;
-import dev.cairn.cli.Config.BackupJob;
-import dev.cairn.cli.Config.CheckJob;
-import dev.cairn.cli.Config.DrillJob;
-import dev.cairn.cli.Config.Job;
-import dev.cairn.snapshot.Snapshot;
-import dev.cairn.source.Source;
+import dev.cairn.schedule.JobResult;
+import dev.cairn.schedule.JobRun;
+import dev.cairn.schedule.JobRunner;
+import dev.cairn.schedule.JobSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
- * {@code cairn run JOB}: runs one job of the configuration file, for cron and systemd timers. A
+ * {@code cairn run JOB}: runs one job of the configuration file now, for cron and systemd timers. A
  * job is self-contained: its repository and password reference come from the file only (not
  * --repo, CAIRN_REPOSITORY or CAIRN_PASSWORD), so it needs no terminal and no environment but
- * what the file references. It prints only the summary, and exits like the command it runs.
+ * what the file references. The job runs through the core's {@link JobRunner}, exactly as the daemon
+ * runs it, and is recorded in the repository ({@code runs/}). It prints only the summary, and exits
+ * like the command it runs.
  */
 @Command(name = "run",
-        description = {"Run a job of the configuration file (for cron and systemd timers).", "",
-                "A job is a backup, a check or a drill, with the repository and the secret references the file "
-                        + "names; --repo, CAIRN_REPOSITORY and CAIRN_PASSWORD do not apply. Needs no terminal and "
-                        + "no environment but what the file references. Prints only the summary and exits like the "
-                        + "command the job runs (0 ok, 3 partial backup, 14 damage found, 17 drill failed…).", "",
+        description = {"Run a job of the configuration file now (for cron and systemd timers).", "",
+                "A job is a backup, a forget-prune, a check or a drill, with the repository and the secret "
+                        + "references the file names; --repo, CAIRN_REPOSITORY and CAIRN_PASSWORD do not apply. Needs "
+                        + "no terminal and no environment but what the file references. The run is recorded in the "
+                        + "repository (cairn status grades it). Prints only the summary and exits like the command "
+                        + "the job runs (0 ok, 3 partial backup, 11 locked, 14 damage found, 17 drill failed…). "
+                        + "`cairn daemon` runs the same jobs on their cron schedules.", "",
+                "  jobs:",
+                "    nightly-www:",
+                "      type: backup",
+                "      repository: local",
+                "      source: www",
+                "      tags: [nightly]",
+                "      cron: \"0 30 2 * * ?\"        # used by cairn daemon",
+                "      timeout: 4h", "",
                 "  cairn run nightly-www --config /etc/cairn/cairn.yaml",
                 "  cairn run weekly-check --json", ""})
 final class RunCommand extends RepoCommand {
@@ -47,38 +58,71 @@ final class RunCommand extends RepoCommand {
             throw new ConfigurationException("No configuration file: pass --config FILE (or put it at ./cairn.yaml or "
                     + "/etc/cairn/cairn.yaml). `cairn run --help` shows an example.");
         }
-        Job j = c.job(job);
-        String repoName = j.repository != null ? j.repository : c.root.repository;
-        Config.RepositoryConfig r = c.root.repositories.get(repoName);
-        if (r.password == null) {
-            throw new ConfigurationException(c.where(r.line) + ": repositories." + repoName + " has no password "
-                    + "reference, which a job needs: add `password: ${file:/etc/cairn/" + repoName + ".pass}` or "
-                    + "`password: ${env:NAME}`.");
+        JobSpec spec = Jobs.spec(root(), job, false);
+        JobRunner runner = JobRunner.builder().instance("cli").build();
+        JobResult r = root().standalone ? cancellable(runner, spec) : runner.run(spec);
+        return report(this, r, json);
+    }
+
+    /** Prints a job's outcome like the command it ran; returns the exit code. A plain failure is thrown. */
+    static int report(RepoCommand c, JobResult r, boolean json) {
+        if (r.backup().isPresent()) {
+            return BackupCommand.report(c, r.backup().get(), json);
         }
-        Secret password = root().secrets().resolve(r.password);
-        try (Repository repo = Repository.at(r.location).password(password).open()) {
-            password.clear();
-            if (j instanceof BackupJob b) {
-                Source source = Sources.configured(c, b.source, root().secrets(), env());
-                String host = b.host != null ? b.host : Setting.HOST.resolve(null, env(), c).value();
-                return BackupCommand.perform(this, repo, source, b.tags == null ? List.of() : b.tags, host, null, json);
+        if (r.check().isPresent()) {
+            return CheckCommand.report(c, r.check().get(), json);
+        }
+        if (r.drill().isPresent()) {
+            return DrillCommand.report(c, r.drill().get(), json);
+        }
+        if (r.failure().isPresent()) {
+            throw r.failure().get();
+        }
+        JobRun run = r.run();
+        if (json) {
+            ObjectNode n = Json.MAPPER.createObjectNode();
+            n.put("job", run.job());
+            n.put("kind", run.kind().id());
+            n.put("outcome", run.outcome().name());
+            n.put("message", run.message());
+            r.forget().ifPresent(f -> {
+                n.put("snapshotsRemoved", f.removed().size());
+                n.put("snapshotsKept", f.kept().size());
+            });
+            r.prune().ifPresent(p -> {
+                n.put("packsDeleted", p.packsDeleted());
+                n.put("packsRepacked", p.packsRepacked());
+                n.put("bytesFreed", p.bytesFreed());
+            });
+            Json.print(c.out(), n);
+        } else {
+            c.say(run.message());
+        }
+        return Main.OK;
+    }
+
+    /** Runs the job; when the process is stopped (SIGTERM), cancels it so that its lock is released. */
+    private static JobResult cancellable(JobRunner runner, JobSpec spec) {
+        Cancellation cancellation = new Cancellation();
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            cancellation.cancel();
+            try {
+                finished.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-            if (j instanceof CheckJob k) {
-                return CheckCommand.perform(this, repo, Boolean.TRUE.equals(k.readData), k.readDataSubset, json);
-            }
-            DrillJob d = (DrillJob) j;
-            Snapshot s;
-            if (d.snapshot != null) {
-                s = repo.snapshot(d.snapshot);
-            } else {
-                Source source = Sources.configured(c, d.source, root().secrets(), env());
-                s = repo.latest(null, source.kind(), source.paths()).orElseThrow(() -> new ConfigurationException(
-                        "Job " + job + ": repository " + repoName + " has no snapshot of source " + d.source
-                                + " yet. Run its backup job first."));
-            }
-            return DrillCommand.perform(this, repo, s, d.scratch, env(), json);
+        }, "cairn-cancel");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return runner.run(spec, java.time.Instant.now(), cancellation);
         } finally {
-            password.clear();
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is running: it returns now that the job has ended.
+            }
         }
     }
 }

@@ -468,4 +468,85 @@ class CliIT {
         assertThat(completion.code()).isZero();
         assertThat(completion.out()).contains("complete -F").contains("stats").contains("--dry-run");
     }
+
+    @Test
+    void daemon_firesJobEverySecond_recordsRuns_servesMetrics_stopsOnSigterm() throws Exception {
+        ok("init");
+        Path yaml = tmp.resolve("cairn.yaml");
+        Files.writeString(yaml, """
+                repositories:
+                  local:
+                    location: %s
+                    password: ${file:%s}
+                sources:
+                  data:
+                    paths: [%s]
+                    exclude: ["*.bin"]
+                objectives: {rpo: 26h, rto: 30m, sizeChange: 30%%, slowerThan: 2x}
+                jobs:
+                  tick:
+                    type: backup
+                    repository: local
+                    source: data
+                    cron: "* * * * * ?"
+                    timeout: 1m
+                scheduler:
+                  instance-id: it-daemon
+                  shutdown-timeout: 20s
+                """.formatted(repo, passFile, data));
+        List<String> cmd = List.of(JAVA, "-Xmx256m", "-jar", JAR.toString(), "daemon", "--config", yaml.toString(),
+                "--metrics-port", "0", "--metrics-bind", "127.0.0.1");
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile());
+        pb.environment().clear();
+        pb.environment().put("PATH", "/usr/bin:/bin");
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.redirectOutput(tmp.resolve("daemon.out").toFile()).redirectError(tmp.resolve("daemon.err").toFile());
+        Process p = pb.start();
+        try {
+            Path runs = repo.resolve("runs");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!(Files.isDirectory(runs) && countFiles(runs) >= 2)) {
+                assertThat(p.isAlive()).as("daemon alive: %s", Files.readString(tmp.resolve("daemon.err"))).isTrue();
+                assertThat(System.nanoTime()).as("two run records within 60 s").isLessThan(deadline);
+                Thread.sleep(200);
+            }
+            String started = Files.readString(tmp.resolve("daemon.out"));
+            assertThat(started).contains("cairn daemon: instance it-daemon, 1 job(s): tick (* * * * * ?)");
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("metrics on (http://\\S+/metrics)")
+                    .matcher(started);
+            assertThat(m.find()).as(started).isTrue();
+            String metrics = new String(java.net.URI.create(m.group(1)).toURL().openStream().readAllBytes(),
+                    StandardCharsets.UTF_8);
+            assertThat(metrics).contains("cairn_job_runs_total{").contains("job=\"tick\"")
+                    .contains("cairn_job_last_success").contains("cairn_health_grade{");
+
+            p.destroy(); // SIGTERM
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("stops on SIGTERM").isTrue();
+            assertThat(Files.readString(tmp.resolve("daemon.out"))).contains("cairn daemon: stopped");
+        } finally {
+            p.destroyForcibly();
+        }
+        String err = Files.readString(tmp.resolve("daemon.err"));
+        assertThat(err).doesNotContain(PASSWORD);
+
+        Proc status = cairn(Map.of("PATH", "/usr/bin:/bin"), tmp, "status", "--json", "--config", yaml.toString());
+        assertThat(status.code()).as("%s", status).isZero();
+        JsonNode tick = null;
+        for (JsonNode s : status.json().get("subjects")) {
+            if (s.get("kind").asText().equals("job")) {
+                tick = s;
+            }
+        }
+        assertThat(tick).isNotNull();
+        assertThat(tick.get("name").asText()).isEqualTo("tick");
+        // The daemon is stopped: an every-second backup is soon late (WARNING), never failed.
+        assertThat(tick.get("grade").asText()).isIn("OK", "WARNING");
+        assertThat(tick.get("lastSuccess").isNull()).isFalse();
+    }
+
+    private static long countFiles(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(x -> x.getFileName().toString().matches("[0-9]{13}-[0-9a-f]{64}")).count();
+        }
+    }
 }

@@ -236,7 +236,7 @@ class ConfigTest {
                     type: bakup
                 """);
         assertThat(fails(2, "snapshots").stderr()).contains(":3: jobs.nightly has type 'bakup'; a job's type is one "
-                + "of backup, check, drill");
+                + "of backup, forget-prune, check, drill");
 
         write("""
                 repositories:
