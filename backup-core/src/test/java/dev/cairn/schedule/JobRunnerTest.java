@@ -158,14 +158,43 @@ class JobRunnerTest {
     }
 
     @Test
-    void run_checkWithBudget_ledgerMissingInThisBuild_reportedAsFailure() {
-        // The verification ledger (check().oldestFirst) arrives with the ledger change; until then the job
-        // must fail cleanly, recorded, not throw.
-        JobResult r = runner.run(JobSpec.check("budget").repository("local", this::open).readDataBudget(1 << 20)
-                .build());
+    void run_checkWithBudget_readsOldestPacksFirst_recordsThemInTheLedger() {
+        runner.run(backup("nightly").build());
+        JobSpec budget = JobSpec.check("budget").repository("local", this::open).readDataBudget(1).build();
 
-        assertThat(r.outcome()).isIn(RunOutcome.FAILED, RunOutcome.SUCCESS);
-        assertThat(r.recorded()).isTrue();
+        JobResult first = runner.run(budget);
+        JobResult second = runner.run(budget);
+
+        assertThat(first.outcome()).as(first.run().message()).isEqualTo(RunOutcome.SUCCESS);
+        assertThat(first.recorded()).isTrue();
+        assertThat(first.check()).get().satisfies(c -> assertThat(c.packsRead()).isEqualTo(1));
+        // The ledger now names the pack read first, so the second run reads another one.
+        assertThat(second.check()).get().satisfies(c -> assertThat(c.packsRead()).isEqualTo(1));
+        assertThat(first.check().get().packs()).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void run_forgetPrune_keepsWhatThePolicyKeeps_prunesTheRest() throws IOException {
+        for (int i = 0; i < 3; i++) {
+            Files.writeString(data.resolve("changing.txt"), ("version " + i + "\n").repeat(5000));
+            assertThat(runner.run(backup("nightly").build()).outcome()).isEqualTo(RunOutcome.SUCCESS);
+        }
+        JobSpec retention = JobSpec.forgetPrune("retention").repository("local", this::open)
+                .retention(dev.cairn.snapshot.RetentionPolicy.builder().keepLast(1).build())
+                .pruneGracePeriod(Duration.ZERO).repackBelow(0.5).build();
+
+        JobResult r = runner.run(retention);
+
+        assertThat(r.outcome()).as(r.run().message()).isEqualTo(RunOutcome.SUCCESS);
+        assertThat(r.forget()).get().satisfies(f -> assertThat(f.removed()).hasSize(2));
+        assertThat(r.prune()).get().satisfies(p -> assertThat(p.bytesFreed()).isPositive());
+        try (Repository repo = open()) {
+            assertThat(repo.snapshots()).hasSize(1);
+            assertThat(repo.check().readData(true).run().ok()).isTrue();
+            Path out = tmp.resolve("restored");
+            repo.restore(repo.snapshot("latest")).to(out);
+            assertThat(Files.readString(out.resolve("data/changing.txt"))).startsWith("version 2");
+        }
     }
 
     @Test
