@@ -26,6 +26,9 @@ import java.util.function.Supplier;
  * source environments) are resolved at each run, not here. Stateless.
  */
 final class Jobs {
+    /** How long a job waits for a lock held by another operation on its repository. */
+    static final java.time.Duration JOB_LOCK_WAIT = java.time.Duration.ofHours(1);
+
     private Jobs() {
     }
 
@@ -163,7 +166,9 @@ final class Jobs {
                 password = root.secrets().resolve(r.password);
             }
             try {
-                return Repository.at(r.location).password(password).open();
+                // A scheduled job that meets another job's lock (a prune, a backup) waits for it rather
+                // than failing; its timeout, if shorter, still applies.
+                return Repository.at(r.location).password(password).lockWait(JOB_LOCK_WAIT).open();
             } finally {
                 password.clear();
             }
