@@ -53,6 +53,40 @@ class BackupBehaviourTest {
     }
 
     @Test
+    void xattrs_unchangedFileKeepsThem_changedXattrIsBackedUpAgain() throws IOException {
+        Path src = Files.createDirectories(tmp.resolve("s"));
+        Path kept = Files.writeString(src.resolve("kept.txt"), "k");
+        Path changed = Files.writeString(src.resolve("changed.txt"), "c");
+        var keptView = Files.getFileAttributeView(kept, java.nio.file.attribute.UserDefinedFileAttributeView.class);
+        var changedView = Files.getFileAttributeView(changed,
+                java.nio.file.attribute.UserDefinedFileAttributeView.class);
+        try {
+            keptView.write("k", java.nio.ByteBuffer.wrap("one".getBytes()));
+        } catch (IOException e) {
+            org.junit.jupiter.api.Assumptions.abort("no user xattrs on " + tmp + ": " + e.getMessage());
+        }
+        changedView.write("k", java.nio.ByteBuffer.wrap("one".getBytes()));
+        try (Repository repo = TestRepos.fast(tmp.resolve("repo")).init()) {
+            repo.backup(src).run();
+            changedView.write("k", java.nio.ByteBuffer.wrap("two".getBytes())); // ctime moves, mtime does not
+
+            BackupResult second = repo.backup(src).run();
+            Path out = tmp.resolve("out");
+            repo.restore(second.snapshot()).to(out);
+
+            assertThat(xattr(out.resolve("s/kept.txt"))).as("reused from the parent").isEqualTo("one");
+            assertThat(xattr(out.resolve("s/changed.txt"))).as("read again").isEqualTo("two");
+        }
+    }
+
+    private static String xattr(Path p) throws IOException {
+        var v = Files.getFileAttributeView(p, java.nio.file.attribute.UserDefinedFileAttributeView.class);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(v.size("k"));
+        v.read("k", b);
+        return new String(b.array(), 0, b.position());
+    }
+
+    @Test
     void fileChangingWhileRead_isReported_backupPartial() throws IOException {
         Path src = Files.createDirectories(tmp.resolve("s"));
         Path growing = src.resolve("growing.log");

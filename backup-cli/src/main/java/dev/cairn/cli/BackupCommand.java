@@ -307,6 +307,14 @@ final class BackupCommand extends RepoCommand {
     }
 
     private static BackupResult cancellable(Repository.BackupCommand cmd) {
+        return onShutdownCancel(c -> cmd.cancellation(c).run());
+    }
+
+    /**
+     * Runs {@code work} with a cancellation that a process stop (SIGTERM, Ctrl-C) triggers; the stop
+     * waits up to 10 s for the work to end, so that its lock is released and no snapshot is half done.
+     */
+    static <T> T onShutdownCancel(java.util.function.Function<Cancellation, T> work) {
         Cancellation cancellation = new Cancellation();
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -319,13 +327,13 @@ final class BackupCommand extends RepoCommand {
         }, "cairn-cancel");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            return cmd.cancellation(cancellation).run();
+            return work.apply(cancellation);
         } finally {
             finished.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
-                // The hook is running: it returns now that the backup has ended.
+                // The hook is running: it returns now that the work has ended.
             }
         }
     }

@@ -103,26 +103,6 @@ final class RunCommand extends RepoCommand {
 
     /** Runs the job; when the process is stopped (SIGTERM), cancels it so that its lock is released. */
     private static JobResult cancellable(JobRunner runner, JobSpec spec) {
-        Cancellation cancellation = new Cancellation();
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            cancellation.cancel();
-            try {
-                finished.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "cairn-cancel");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            return runner.run(spec, java.time.Instant.now(), cancellation);
-        } finally {
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // The hook is running: it returns now that the job has ended.
-            }
-        }
+        return BackupCommand.onShutdownCancel(c -> runner.run(spec, java.time.Instant.now(), c));
     }
 }

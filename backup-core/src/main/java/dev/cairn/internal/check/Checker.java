@@ -335,14 +335,7 @@ public final class Checker {
     }
 
     private List<BlobLocation> readHeader(Id pack, long size) throws IOException {
-        String name = PackFormat.name(pack);
-        if (size < PackFormat.TRAILER) {
-            throw new IntegrityException("pack is only " + size + " bytes");
-        }
-        byte[] trailer = backend.get(name, size - PackFormat.TRAILER, PackFormat.TRAILER);
-        int hl = PackFormat.headerLength(trailer, size, "pack " + pack.shortHex());
-        byte[] header = backend.get(name, size - PackFormat.TRAILER - hl, hl);
-        return PackFormat.parseHeader(pack, header, size, crypto, "pack " + pack.shortHex());
+        return PackFormat.readHeader(backend, crypto, pack, size);
     }
 
     /** What is wrong with a pack, and which of its blobs are unusable. */

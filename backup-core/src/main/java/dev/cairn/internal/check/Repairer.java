@@ -55,15 +55,8 @@ public final class Repairer {
             Id pack = Id.parse(hex);
             try {
                 long size = o.size();
-                if (size < PackFormat.TRAILER) {
-                    throw new IntegrityException("pack is only " + size + " bytes");
-                }
-                List<BlobLocation> inPack = dev.cairn.internal.util.Reread.verified(() -> {
-                    byte[] trailer = backend.get(o.name(), size - PackFormat.TRAILER, PackFormat.TRAILER);
-                    int hl = PackFormat.headerLength(trailer, size, "pack " + pack.shortHex());
-                    byte[] header = backend.get(o.name(), size - PackFormat.TRAILER - hl, hl);
-                    return PackFormat.parseHeader(pack, header, size, crypto, "pack " + pack.shortHex());
-                });
+                List<BlobLocation> inPack = dev.cairn.internal.util.Reread.verified(
+                        () -> PackFormat.readHeader(backend, crypto, pack, size));
                 for (BlobLocation l : inPack) {
                     if (!exclude.contains(l.id())) {
                         all.add(l);

@@ -92,6 +92,22 @@ public final class PackFormat {
         }
     }
 
+    /**
+     * Reads and decrypts a stored pack's header (two ranged reads: trailer, then header) and returns
+     * its blobs' locations.
+     */
+    public static List<BlobLocation> readHeader(dev.cairn.backend.Backend backend, Crypto crypto, Id pack, long size)
+            throws java.io.IOException {
+        String name = name(pack);
+        if (size < TRAILER) {
+            throw new dev.cairn.IntegrityException("pack is only " + size + " bytes");
+        }
+        byte[] trailer = backend.get(name, size - TRAILER, TRAILER);
+        int hl = headerLength(trailer, size, "pack " + pack.shortHex());
+        byte[] header = backend.get(name, size - TRAILER - hl, hl);
+        return parseHeader(pack, header, size, crypto, "pack " + pack.shortHex());
+    }
+
     /** A finished pack: {@code bytes[0, length)}; the builder must not be used afterwards. */
     public record Finished(Id id, byte[] bytes, int length, List<BlobLocation> entries) {
     }

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -221,7 +222,7 @@ public final class FileSystemSource implements Source {
 
     private void entry(SourceSession s, DirectoryWriter dir, Path file, Path rel, String name, Map<String, Object> a,
                        Rules rules, long rootDevice, Rules includeRules) throws IOException {
-        EntryMetadata m = metadata(file, name, a);
+        EntryMetadata m = metadata(file, name, a, dir);
         switch (m.type()) {
             case DIRECTORY -> {
                 if (oneFileSystem && m.device() != rootDevice) {
@@ -333,7 +334,8 @@ public final class FileSystemSource implements Source {
         return ((FileTime) fileTime).to(TimeUnit.NANOSECONDS);
     }
 
-    private EntryMetadata metadata(Path p, String name, Map<String, Object> a) throws IOException {
+    private EntryMetadata metadata(Path p, String name, Map<String, Object> a, DirectoryWriter dir)
+            throws IOException {
         int mode = ((Number) a.get("mode")).intValue();
         EntryType type = switch (mode & 0170000) {
             case 0040000 -> EntryType.DIRECTORY;
@@ -346,8 +348,11 @@ public final class FileSystemSource implements Source {
             default -> throw new IOException("unknown file type " + Integer.toOctalString(mode) + " of " + p);
         };
         String target = type == EntryType.SYMLINK ? Files.readSymbolicLink(p).toString() : "";
-        Map<String, byte[]> xa = type == EntryType.SYMLINK || !xattrs ? Map.of() : readXattrs(p);
         long size = type == EntryType.FILE ? ((Number) a.get("size")).longValue() : 0;
+        Map<String, byte[]> xa = type == EntryType.SYMLINK || !xattrs ? Map.of() : previousXattrs(dir, name, type, a);
+        if (xa == null) {
+            xa = readXattrs(p);
+        }
         long dev = ((Number) a.get("dev")).longValue();
         long device = type == EntryType.CHAR_DEVICE || type == EntryType.BLOCK_DEVICE
                 ? ((Number) a.get("rdev")).longValue() : dev;
@@ -357,6 +362,25 @@ public final class FileSystemSource implements Source {
                 name(groupNames, gid, p, "unix:group"),
                 nanos(a.get("lastModifiedTime")), nanos(a.get("ctime")), ((Number) a.get("ino")).longValue(), device,
                 ((Number) a.get("nlink")).intValue(), size, target, xa);
+    }
+
+    /**
+     * The parent snapshot's xattrs of an entry whose inode and ctime are unchanged, or null. Setting
+     * or removing an xattr changes the ctime (and nothing can set a ctime back), so they are still
+     * the file's: an unchanged tree is re-backed up without a listxattr call per entry.
+     */
+    private Map<String, byte[]> previousXattrs(DirectoryWriter dir, String name, EntryType type,
+                                               Map<String, Object> a) {
+        if (readAll || dir == null) {
+            return null;
+        }
+        Optional<EntryMetadata> prev = dir.previous(name);
+        if (prev.isEmpty()) {
+            return null;
+        }
+        EntryMetadata o = prev.get();
+        return o.type() == type && o.ctimeNs() == nanos(a.get("ctime")) && o.inode() == ((Number) a.get("ino")).longValue()
+                && o.device() == ((Number) a.get("dev")).longValue() ? o.xattrs() : null;
     }
 
     /** The user or group name of an id, looked up once per id (a passwd/group lookup per file is slow). */
