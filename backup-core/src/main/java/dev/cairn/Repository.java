@@ -171,7 +171,7 @@ public final class Repository implements AutoCloseable {
         private String host = defaultHost();
         private Clock clock = Clock.systemUTC();
         private int workers = Math.max(2, Runtime.getRuntime().availableProcessors());
-        private int inFlightBytes = 24 * 1024 * 1024;
+        private int inFlightBytes = 16 * 1024 * 1024;
         private int retryAttempts = 8;
         private long retryBaseMillis = 100;
         private Duration indexInterval = Duration.ofMinutes(5);

@@ -50,12 +50,6 @@ public final class BlobStore {
     private final long indexEveryNanos;
     /** One reusable compression buffer per worker: no multi-MiB allocation per chunk. */
     private final ThreadLocal<byte[][]> compressBuffers = ThreadLocal.withInitial(() -> new byte[1][]);
-    /**
-     * A data pack buffer (packSize + 64 KiB) returned after upload: a backup reuses a few
-     * arrays instead of promoting a new 16 MiB array into the old generation for every pack.
-     */
-    private final java.util.concurrent.ArrayBlockingQueue<byte[]> packBuffers =
-            new java.util.concurrent.ArrayBlockingQueue<>(1);
     private volatile long lastIndexWrite = System.nanoTime();
 
     final AtomicLong dataBlobsAdded = new AtomicLong();
@@ -166,8 +160,11 @@ public final class BlobStore {
         PackFormat.Builder full = null;
         synchronized (packLocks[type]) {
             PackFormat.Builder b = packs[type];
-            if (b != null && b.count() > 0 && b.size() + (long) enc.length > config.packSize()) {
-                full = b; // this blob would overflow the pack: close it first, so packs stay within packSize
+            if (b != null && b.count() > 0 && (b.size() + (long) enc.length > config.packSize()
+                    || b.finishedSize(enc.length) > config.packSize() + PACK_HEADROOM)) {
+                // This blob would overflow the pack: close it first, so packs stay within packSize and
+                // the header of many small blobs still fits the array (no 18 MiB copy of a 16 MiB pack).
+                full = b;
                 b = null;
             }
             if (b == null) {
@@ -182,18 +179,13 @@ public final class BlobStore {
         }
     }
 
-    private int dataPackCapacity() {
-        return config.packSize() + (64 << 10);
-    }
+    /** Room past packSize in a data pack's array for its header and trailer. */
+    private static final int PACK_HEADROOM = 64 << 10;
 
     private PackFormat.Builder dataPackBuilder(int firstBlob) {
-        if (firstBlob + (64 << 10) <= dataPackCapacity()) {
-            byte[] reuse = packBuffers.poll();
-            if (reuse != null) {
-                return new PackFormat.Builder(reuse);
-            }
-        }
-        return new PackFormat.Builder(Math.max(config.packSize(), firstBlob) + (64 << 10));
+        // A new array per pack, not a pool: a spare pooled array is 16 MiB more live heap while both
+        // workers upload to a slow backend (S3), which a 144 MiB heap cannot spare.
+        return new PackFormat.Builder(Math.max(config.packSize(), firstBlob) + PACK_HEADROOM);
     }
 
     /**
@@ -224,11 +216,16 @@ public final class BlobStore {
         }
     }
 
+    private static final int KEPT_BUFFER = (int) Zstd.compressBound(2 << 20);
+
     private byte[] compressBuffer(int len) {
-        byte[][] holder = compressBuffers.get();
         int need = (int) Zstd.compressBound(len);
-        if (holder[0] == null || holder[0].length < need) {
-            holder[0] = new byte[Math.max(need, (int) Zstd.compressBound(1 << 20))];
+        if (need > KEPT_BUFFER) {
+            return new byte[need]; // a rare large chunk: not kept per worker (up to 8 MiB each)
+        }
+        byte[][] holder = compressBuffers.get();
+        if (holder[0] == null) {
+            holder[0] = new byte[KEPT_BUFFER];
         }
         return holder[0];
     }
@@ -243,9 +240,6 @@ public final class BlobStore {
         } catch (IOException e) {
             throw new BackendException("Cannot write pack " + name + " to " + backend.location() + ": " + e.getMessage()
                     + ". Nothing is lost; run the backup again when the storage is writable.", true, e);
-        }
-        if (f.bytes().length == dataPackCapacity()) {
-            packBuffers.offer(f.bytes()); // the backend is done with it: put returned
         }
         bytesStored.addAndGet(PackFormat.TRAILER + (f.length() - b.size()));
         synchronized (written) {

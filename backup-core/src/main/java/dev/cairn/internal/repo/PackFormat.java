@@ -69,6 +69,11 @@ public final class PackFormat {
             return entries.size();
         }
 
+        /** The finished pack's length (blobs, encrypted header, trailer) with one more blob of {@code stored} bytes. */
+        public long finishedSize(int stored) {
+            return body.length() + (long) stored + 8 + (entries.size() + 1L) * ENTRY + Crypto.OVERHEAD + TRAILER;
+        }
+
         /** Appends header and trailer; returns the pack's bytes, name and entries. */
         public Finished finish(Crypto crypto) {
             BinWriter h = new BinWriter(8 + entries.size() * ENTRY);
