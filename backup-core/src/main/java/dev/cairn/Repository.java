@@ -1048,7 +1048,7 @@ public final class Repository implements AutoCloseable {
         public RestoreResult to(Path target) {
             long t0 = System.nanoTime();
             try {
-                Restorer.Result r = new Restorer(trees(), workers, listener, owners, cancellation)
+                Restorer.Result r = new Restorer(trees(), listener, owners, cancellation)
                         .restore(Id.parse(snapshot.tree()), includes, target);
                 return new RestoreResult(r.files(), r.dirs(), r.bytes(), Duration.ofNanos(System.nanoTime() - t0),
                         r.warnings());

@@ -43,7 +43,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Restorer {
     private final TreeReader trees;
-    private final ExecutorService pool;
     private final BackupListener listener;
     private final boolean restoreOwners;
     private final dev.cairn.Cancellation cancellation;
@@ -64,6 +63,14 @@ public final class Restorer {
     static final int BATCH = 20_000;
     /** Needed blobs of a pack closer than this are read in one request, with the gap. */
     static final int GAP = 256 << 10;
+    /** At most this much is read in one request (a larger blob alone excepted). */
+    static final int MAX_RANGE = 4 << 20;
+    /**
+     * Threads reading packs: more than the cores, so that several requests to a remote backend are
+     * in flight (each holds at most one range, so memory stays bounded).
+     */
+    static final int READ_THREADS = 6;
+    private final ExecutorService readers;
 
     /** A file whose blobs arrive from packs in any order. */
     private static final class FileJob {
@@ -93,11 +100,16 @@ public final class Restorer {
         }
     }
 
-    public Restorer(TreeReader trees, ExecutorService pool, BackupListener listener, boolean restoreOwners,
+    public Restorer(TreeReader trees, BackupListener listener, boolean restoreOwners,
                     dev.cairn.Cancellation cancellation) {
         this.cancellation = cancellation;
         this.trees = trees;
-        this.pool = pool;
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        this.readers = java.util.concurrent.Executors.newFixedThreadPool(READ_THREADS, r -> {
+            Thread t = new Thread(r, "cairn-restore-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         this.listener = listener;
         this.restoreOwners = restoreOwners;
     }
@@ -110,6 +122,14 @@ public final class Restorer {
      * {@code target}.
      */
     public Result restore(Id root, List<String> includes, Path target) throws IOException {
+        try {
+            return restoreAll(root, includes, target);
+        } finally {
+            readers.shutdownNow();
+        }
+    }
+
+    private Result restoreAll(Id root, List<String> includes, Path target) throws IOException {
         Path t = target.toAbsolutePath().normalize();
         if (Files.exists(t, LinkOption.NOFOLLOW_LINKS)) {
             requireRealDir(t);
@@ -298,13 +318,13 @@ public final class Restorer {
     /** Starts reading the planned packs; waits for the batch before (memory stays bounded). */
     private void flushPlan() throws IOException {
         List<Future<?>> batch = new ArrayList<>(plan.size());
-        // Larger packs first: the pool ends with small tasks, not one long one.
+        // Larger packs first: the readers end with small tasks, not one long one.
         List<Map.Entry<Id, Map<Id, Want>>> packs = new ArrayList<>(plan.entrySet());
         packs.sort((a, b) -> Integer.compare(b.getValue().size(), a.getValue().size()));
         for (Map.Entry<Id, Map<Id, Want>> e : packs) {
             Id pack = e.getKey();
             List<Want> wants = new ArrayList<>(e.getValue().values());
-            Future<?> f = pool.submit(() -> {
+            Future<?> f = readers.submit(() -> {
                 restorePack(pack, wants);
                 return null;
             });
@@ -326,7 +346,8 @@ public final class Restorer {
             long start = wants.get(i).loc.offset();
             long end = start + wants.get(i).loc.storedLength();
             int j = i + 1;
-            while (j < wants.size() && wants.get(j).loc.offset() - end <= GAP) {
+            while (j < wants.size() && wants.get(j).loc.offset() - end <= GAP
+                    && wants.get(j).loc.offset() + (long) wants.get(j).loc.storedLength() - start <= MAX_RANGE) {
                 end = Math.max(end, wants.get(j).loc.offset() + (long) wants.get(j).loc.storedLength());
                 j++;
             }
