@@ -283,10 +283,7 @@ public final class Repository implements AutoCloseable {
          * minutes), so that an interrupted backup's data is reused by the next one.
          */
         public Builder indexInterval(Duration every) {
-            if (every == null || every.isNegative()) {
-                throw new IllegalArgumentException("indexInterval must not be negative: " + every);
-            }
-            this.indexInterval = every;
+            this.indexInterval = nonNegative("indexInterval", every);
             return this;
         }
 
@@ -296,10 +293,7 @@ public final class Repository implements AutoCloseable {
          * prune started together run one after the other.
          */
         public Builder lockWait(Duration wait) {
-            if (wait == null || wait.isNegative()) {
-                throw new IllegalArgumentException("lockWait must not be negative: " + wait);
-            }
-            this.lockWait = wait;
+            this.lockWait = nonNegative("lockWait", wait);
             return this;
         }
 
@@ -475,7 +469,11 @@ public final class Repository implements AutoCloseable {
      * checks its bytes against its name, reading again if a download was corrupted in transit.
      */
     private byte[] getVerified(String name) throws IOException {
-        String want = name.substring(name.lastIndexOf('/') + 1);
+        return getVerified(name, name.substring(name.lastIndexOf('/') + 1));
+    }
+
+    /** Reads an object whose SHA-256 must be {@code want} (hex), reading again after a corrupted download. */
+    private byte[] getVerified(String name, String want) throws IOException {
         for (int attempt = 1; ; attempt++) {
             byte[] b = backend.get(name);
             if (PackFormat.sha256(b, 0, b.length).hex().equals(want)) {
@@ -486,6 +484,14 @@ public final class Repository implements AutoCloseable {
                         + " modified. Run `cairn check`; `cairn repair index` rebuilds index files from packs.");
             }
         }
+    }
+
+    /** Builder validation of a duration parameter. */
+    private static Duration nonNegative(String parameter, Duration d) {
+        if (d == null || d.isNegative()) {
+            throw new IllegalArgumentException(parameter + " must not be negative: " + d);
+        }
+        return d;
     }
 
     // ---------------------------------------------------------------- info
@@ -818,10 +824,7 @@ public final class Repository implements AutoCloseable {
          * else dropped from the index and handled so by a later prune (docs/format.md, "Prune").
          */
         public PruneCommand gracePeriod(Duration d) {
-            if (d == null || d.isNegative()) {
-                throw new IllegalArgumentException("gracePeriod must not be negative: " + d);
-            }
-            this.gracePeriod = d;
+            this.gracePeriod = nonNegative("gracePeriod", d);
             return this;
         }
 
@@ -850,10 +853,7 @@ public final class Repository implements AutoCloseable {
          * {@link RepositoryLockedException}; default: {@link Builder#lockWait(Duration)}.
          */
         public PruneCommand waitForLock(Duration wait) {
-            if (wait == null || wait.isNegative()) {
-                throw new IllegalArgumentException("waitForLock must not be negative: " + wait);
-            }
-            this.waitForLock = wait;
+            this.waitForLock = nonNegative("waitForLock", wait);
             return this;
         }
 
@@ -1291,16 +1291,26 @@ public final class Repository implements AutoCloseable {
     /** Stores a drill report in the repository; returns it with its id. */
     public DrillReport recordDrill(DrillReport report) {
         Objects.requireNonNull(report, "report");
-        byte[] enc = crypto.encrypt(DrillCodec.encode(report), DrillCodec.AD);
+        return report.withId(putEncrypted(DrillCodec.encode(report), DrillCodec.AD, id -> DrillCodec.PREFIX + id,
+                "drill report"));
+    }
+
+    /**
+     * Encrypts and stores a record under the name {@code nameOf} gives its id (the SHA-256 of the
+     * stored bytes); an identical record already stored is fine. Returns the id.
+     */
+    private String putEncrypted(byte[] plain, byte[] ad, java.util.function.UnaryOperator<String> nameOf,
+                                String what) {
+        byte[] enc = crypto.encrypt(plain, ad);
         String id = PackFormat.sha256(enc, 0, enc.length).hex();
         try {
-            backend.put(DrillCodec.PREFIX + id, enc, 0, enc.length);
+            backend.put(nameOf.apply(id), enc, 0, enc.length);
         } catch (FileAlreadyExistsException e) {
-            // identical report already stored
+            // identical record already stored
         } catch (IOException e) {
-            throw new BackendException("Cannot store drill report in " + location() + ": " + e.getMessage(), true, e);
+            throw new BackendException("Cannot store " + what + " in " + location() + ": " + e.getMessage(), true, e);
         }
-        return report.withId(id);
+        return id;
     }
 
     /** Every stored drill report, oldest first. */
@@ -1328,16 +1338,9 @@ public final class Repository implements AutoCloseable {
      */
     public dev.cairn.schedule.JobRun recordRun(dev.cairn.schedule.JobRun run) {
         Objects.requireNonNull(run, "run");
-        byte[] enc = crypto.encrypt(dev.cairn.internal.repo.RunCodec.encode(run), dev.cairn.internal.repo.RunCodec.AD);
-        String id = PackFormat.sha256(enc, 0, enc.length).hex();
-        try {
-            backend.put(dev.cairn.internal.repo.RunCodec.name(run.start(), id), enc, 0, enc.length);
-        } catch (FileAlreadyExistsException e) {
-            // identical record already stored
-        } catch (IOException e) {
-            throw new BackendException("Cannot store job run record in " + location() + ": " + e.getMessage(), true, e);
-        }
-        return run.withId(id);
+        return run.withId(putEncrypted(dev.cairn.internal.repo.RunCodec.encode(run),
+                dev.cairn.internal.repo.RunCodec.AD, id -> dev.cairn.internal.repo.RunCodec.name(run.start(), id),
+                "job run record"));
     }
 
     /** Every stored job run record, oldest start first. */
@@ -1362,13 +1365,7 @@ public final class Repository implements AutoCloseable {
                 }
                 String id = tail.substring(tail.indexOf('-') + 1);
                 try {
-                    byte[] enc = backend.get(o.name());
-                    if (!PackFormat.sha256(enc, 0, enc.length).hex().equals(id)) {
-                        enc = backend.get(o.name()); // once more, in case the download was corrupted
-                    }
-                    if (!PackFormat.sha256(enc, 0, enc.length).hex().equals(id)) {
-                        throw new IntegrityException("run record " + o.name() + " does not match its name");
-                    }
+                    byte[] enc = getVerified(o.name(), id);
                     out.add(dev.cairn.internal.repo.RunCodec.decode(id, crypto.decrypt(enc,
                             dev.cairn.internal.repo.RunCodec.AD, "run " + id.substring(0, 8))));
                 } catch (NoSuchFileException gone) {

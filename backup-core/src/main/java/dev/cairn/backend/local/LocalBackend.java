@@ -102,15 +102,7 @@ public final class LocalBackend implements Backend {
             if (size > Integer.MAX_VALUE - 8) {
                 throw new IOException(name + " is too large to read at once (" + size + " bytes)");
             }
-            byte[] out = new byte[(int) size];
-            for (int at = 0; at < out.length; ) {
-                int n = ch.read(ByteBuffer.wrap(out, at, Math.min(IO_SLICE, out.length - at)), at);
-                if (n < 0) {
-                    throw new java.io.EOFException(name + " shrank while being read");
-                }
-                at += n;
-            }
-            return out;
+            return read(ch, name, 0, (int) size);
         }
     }
 
@@ -124,19 +116,23 @@ public final class LocalBackend implements Backend {
                 throw new java.io.EOFException("range " + offset + "+" + length + " beyond end of " + name
                         + " (" + ch.size() + " bytes)");
             }
-            byte[] out = new byte[length];
-            long pos = offset;
-            for (int at = 0; at < length; ) {
-                ByteBuffer bb = ByteBuffer.wrap(out, at, Math.min(IO_SLICE, length - at));
-                int n = ch.read(bb, pos);
-                if (n < 0) {
-                    throw new java.io.EOFException(name);
-                }
-                pos += n;
-                at += n;
-            }
-            return out;
+            return read(ch, name, offset, length);
         }
+    }
+
+    /** Reads {@code length} bytes from {@code offset} in {@link #IO_SLICE} pieces. */
+    private static byte[] read(FileChannel ch, String name, long offset, int length) throws IOException {
+        byte[] out = new byte[length];
+        long pos = offset;
+        for (int at = 0; at < length; ) {
+            int n = ch.read(ByteBuffer.wrap(out, at, Math.min(IO_SLICE, length - at)), pos);
+            if (n < 0) {
+                throw new java.io.EOFException(name + " ended before " + (offset + length) + " bytes (shrank while read?)");
+            }
+            pos += n;
+            at += n;
+        }
+        return out;
     }
 
     @Override
