@@ -269,7 +269,7 @@ class PruneTest {
     // ------------------------------------------------------------------ crash safety
 
     /** Every put and delete from the {@code failAt}-th on throws, as if the process died there. */
-    private static final class CrashingBackend implements Backend {
+    private static class CrashingBackend implements Backend {
         private final Backend inner;
         private final int failAt;
         final AtomicInteger mutations = new AtomicInteger();
@@ -666,6 +666,67 @@ class PruneTest {
             assertThat(listing(dir).keySet()).filteredOn(n -> n.startsWith("prune/")).isEmpty();
             h.expected.remove(s1.id());
             assertIntact(repo, h, "fossils");
+        }
+    }
+
+    /** Lists as the inner backend does, and runs {@code onFirstDataList} once, before the first data/ listing. */
+    private static final class ListingHook extends CrashingBackend {
+        private Runnable onFirstDataList;
+
+        ListingHook(Backend inner, Runnable onFirstDataList) {
+            super(inner, Integer.MAX_VALUE);
+            this.onFirstDataList = onFirstDataList;
+        }
+
+        @Override
+        public List<ObjectInfo> list(String prefix) throws IOException {
+            if (prefix.equals("data/") && onFirstDataList != null) {
+                Runnable r = onFirstDataList;
+                onFirstDataList = null;
+                r.run();
+            }
+            return super.list(prefix);
+        }
+    }
+
+    @Test
+    void prune_lockWrittenAfterItsExclusiveLock_doesNotHoldBackDeletes() throws IOException {
+        // CI saw this race: a backup started together with `prune --wait-lock` wrote its lock just
+        // after the prune had locked; it then saw the exclusive lock and gave up, but the prune had
+        // counted its lock and kept every pack as a fossil, freeing nothing.
+        Path dir = tmp.resolve("repo");
+        History h;
+        try (Repository repo = small(TestRepos.fast(dir)).init()) {
+            h = scenario(repo);
+        }
+        LocalBackend local = new LocalBackend(dir);
+        Crypto[] crypto = new Crypto[1];
+        Locks.Held[] late = new Locks.Held[1];
+        ListingHook hook = new ListingHook(local, () -> {
+            try {
+                // Written as a backup writes it; its check is blinded here (a real one would see the
+                // prune's lock, delete its own and fail).
+                Backend blind = new CrashingBackend(local, Integer.MAX_VALUE) {
+                    @Override
+                    public List<ObjectInfo> list(String prefix) throws IOException {
+                        return prefix.startsWith("locks") ? List.of() : super.list(prefix);
+                    }
+                };
+                late[0] = new Locks(blind, crypto[0], Clock.offset(Clock.systemUTC(), Duration.ofSeconds(1)),
+                        "late-backup").acquire(false, "back up");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        try (Repository repo = small(TestRepos.fast(hook)).open()) {
+            crypto[0] = (Crypto) repo.internals().get("crypto");
+            PruneResult r = repo.prune().repackBelow(0.75).run();
+            assertThat(late[0]).as("the hook ran during the prune").isNotNull();
+            assertThat(r.packsDeleted()).as("%s", r.messages()).isPositive();
+            assertThat(r.packsTooYoung()).as("%s", r.messages()).isZero();
+            assertThat(r.bytesFreed()).isPositive();
+            late[0].close();
+            assertIntact(repo, h, "late lock");
         }
     }
 }

@@ -158,7 +158,7 @@ public final class Pruner {
         }
         List<Locks.Info> otherLocks = new ArrayList<>();
         for (Locks.Info l : locks.list()) {
-            if (!held.is(l)) {
+            if (!held.is(l) && !held.outranks(l)) {
                 otherLocks.add(l);
             }
         }

@@ -60,6 +60,18 @@ public final class Locks {
             return l.name().equals(name);
         }
 
+        /**
+         * Whether {@code l} belongs to a process that cannot be working on the repository beside
+         * this exclusive lock: it was created after this lock, so it was absent when this lock was
+         * checked (present, it would have failed the check unless stale, and a stale lock is older),
+         * and its owner checks after writing it, sees this lock and backs off. A lock created before
+         * (a stale one, perhaps of a process that is still running) is never dismissed; a skewed
+         * clock can only make a lock count that need not.
+         */
+        public boolean outranks(Info l) {
+            return exclusive && !is(l) && l.time().isAfter(time);
+        }
+
         Held(String name, boolean exclusive, Instant time) {
             this.name = name;
             this.exclusive = exclusive;
