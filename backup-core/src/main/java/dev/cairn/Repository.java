@@ -176,6 +176,7 @@ public final class Repository implements AutoCloseable {
         private long retryBaseMillis = 100;
         private Duration indexInterval = Duration.ofMinutes(5);
         private Duration lockWait = Duration.ZERO;
+        private boolean noLock;
 
         private Builder(Backend backend) {
             this.rawBackend = backend;
@@ -294,6 +295,17 @@ public final class Repository implements AutoCloseable {
          */
         public Builder lockWait(Duration wait) {
             this.lockWait = nonNegative("lockWait", wait);
+            return this;
+        }
+
+        /**
+         * Reads (restore, dump, ls, tar export) without taking a shared lock, for storage the
+         * credentials can only read. Default off: a read holds a shared lock so that a prune waits
+         * for it (or keeps what it drops as fossils) instead of deleting a pack being read. Without
+         * the lock a prune running meanwhile can make the read fail, never return wrong data.
+         */
+        public Builder noLock(boolean v) {
+            this.noLock = v;
             return this;
         }
 
@@ -462,6 +474,19 @@ public final class Repository implements AutoCloseable {
 
     private Locks.Held lock(boolean exclusive, String operation) throws IOException {
         return locks.acquire(exclusive, operation, options.lockWait);
+    }
+
+    /** A shared lock for a read, or null (no lock) when the repository was opened with {@code noLock}. */
+    private Locks.Held readLock(String operation) {
+        if (options.noLock) {
+            return null;
+        }
+        try {
+            return lock(false, operation);
+        } catch (IOException e) {
+            throw new BackendException("Cannot lock " + location() + " to " + operation + ": " + e.getMessage()
+                    + " (on storage these credentials can only read, pass --no-lock)", true, e);
+        }
     }
 
     /**
@@ -897,9 +922,9 @@ public final class Repository implements AutoCloseable {
 
     /** Entries of a snapshot below {@code path} ("" or "/" for all), depth-first. */
     public List<SnapshotEntry> list(Snapshot snapshot, String path, boolean recursive) {
-        TreeReader t = trees();
         List<SnapshotEntry> out = new ArrayList<>();
-        try {
+        try (Locks.Held lock = readLock("list a snapshot")) {
+            TreeReader t = trees();
             Id root = Id.parse(snapshot.tree());
             String p = path == null ? "" : path.replaceAll("^/+|/+$", "");
             if (p.isEmpty()) {
@@ -948,8 +973,8 @@ public final class Repository implements AutoCloseable {
 
     /** Writes one file of a snapshot to {@code out}, verifying every blob. */
     public void dump(Snapshot snapshot, String path, OutputStream out) {
-        TreeReader t = trees();
-        try {
+        try (Locks.Held lock = readLock("read a file")) {
+            TreeReader t = trees();
             Node n = t.find(Id.parse(snapshot.tree()), path);
             if (n == null || !n.isFile()) {
                 throw new ConfigurationException("Path " + path + " is not a file in snapshot " + snapshot.shortId()
@@ -972,22 +997,39 @@ public final class Repository implements AutoCloseable {
      * restoring a dump into a database client.
      */
     public java.io.InputStream openFile(Snapshot snapshot, String path) {
-        TreeReader t = trees();
+        Locks.Held lock = readLock("read a file");
+        boolean handedOver = false;
         try {
+            TreeReader t = trees();
             Node n = t.find(Id.parse(snapshot.tree()), path);
             if (n == null || !n.isFile()) {
                 throw new ConfigurationException("Path " + path + " is not a file in snapshot " + snapshot.shortId()
                         + ". List the snapshot with `cairn ls`.");
             }
-            return t.openContent(n);
+            java.io.InputStream in = t.openContent(n);
+            handedOver = true;
+            return lock == null ? in : new java.io.FilterInputStream(in) {
+                @Override
+                public void close() throws IOException {
+                    try {
+                        super.close();
+                    } finally {
+                        lock.close(); // idempotent enough: a second delete of the lock file is ignored
+                    }
+                }
+            };
         } catch (IOException e) {
             throw new BackendException("Cannot read " + path + " from " + location() + ": " + e.getMessage(), true, e);
+        } finally {
+            if (!handedOver && lock != null) {
+                lock.close();
+            }
         }
     }
 
     /** Writes a whole snapshot as a POSIX tar stream. */
     public void exportTar(Snapshot snapshot, OutputStream out) {
-        try {
+        try (Locks.Held lock = readLock("export a snapshot")) {
             new TarExporter(trees()).export(Id.parse(snapshot.tree()), new OutputGuard(out));
         } catch (OutputGuard.Failure e) {
             throw new BackupException(ErrorCode.FAILED, "Cannot write the tar stream of snapshot " + snapshot.shortId()
@@ -1047,7 +1089,7 @@ public final class Repository implements AutoCloseable {
         /** Restores into {@code target} (created if missing). */
         public RestoreResult to(Path target) {
             long t0 = System.nanoTime();
-            try {
+            try (Locks.Held lock = readLock("restore")) {
                 Restorer.Result r = new Restorer(trees(), listener, owners, cancellation)
                         .restore(Id.parse(snapshot.tree()), includes, target);
                 return new RestoreResult(r.files(), r.dirs(), r.bytes(), Duration.ofNanos(System.nanoTime() - t0),

@@ -729,4 +729,57 @@ class PruneTest {
             assertIntact(repo, h, "late lock");
         }
     }
+
+    @Test
+    void restoreInProgress_holdsPruneBack_noLockDoesNot() throws IOException {
+        Path dir = tmp.resolve("repo");
+        History h;
+        try (Repository repo = small(TestRepos.fast(dir)).init()) {
+            h = scenario(repo);
+        }
+        try (Repository reader = small(TestRepos.fast(dir)).open();
+             Repository pruner = small(TestRepos.fast(dir)).open()) {
+            Snapshot s = reader.snapshots().get(0);
+            List<Throwable> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+            java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+            BackupListener pruneMidway = new BackupListener() { // called from restore's threads
+                @Override
+                public void entryDone(String path, long bytes) {
+                    if (once.compareAndSet(false, true)) {
+                        try {
+                            pruner.prune().repackBelow(0.75).run();
+                            seen.add(new AssertionError("prune ran beside the restore"));
+                        } catch (RuntimeException e) {
+                            seen.add(e);
+                        }
+                    }
+                }
+            };
+            reader.restore(s).listener(pruneMidway).to(tmp.resolve("t1"));
+            assertThat(seen).hasSize(1);
+            assertThat(seen.get(0)).isInstanceOf(RepositoryLockedException.class).hasMessageContaining("cannot prune");
+            assertThat(TreeCompare.describe(tmp.resolve("t1").resolve(h.src.getFileName()), true))
+                    .isEqualTo(h.expected.get(s.id()));
+        }
+        try (Repository reader = small(TestRepos.fast(dir)).noLock(true).open();
+             Repository pruner = small(TestRepos.fast(dir)).open()) {
+            Snapshot s = reader.snapshots().get(0);
+            List<PruneResult> pruned = java.util.Collections.synchronizedList(new ArrayList<>());
+            java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+            BackupListener pruneMidway = new BackupListener() {
+                @Override
+                public void entryDone(String path, long bytes) {
+                    if (once.compareAndSet(false, true)) {
+                        // Only packs no snapshot uses go (no repacking): the restore must still succeed.
+                        pruned.add(pruner.prune().repackBelow(0).run());
+                    }
+                }
+            };
+            reader.restore(s).listener(pruneMidway).to(tmp.resolve("t2"));
+            assertThat(pruned).as("without a lock nothing holds the prune back").hasSize(1);
+            assertThat(pruned.get(0).packsDeleted()).isPositive();
+            assertThat(TreeCompare.describe(tmp.resolve("t2").resolve(h.src.getFileName()), true))
+                    .isEqualTo(h.expected.get(s.id()));
+        }
+    }
 }

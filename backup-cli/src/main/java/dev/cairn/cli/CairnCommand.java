@@ -72,6 +72,11 @@ public final class CairnCommand implements Callable<Integer> {
             description = "More detail; an error prints its stack trace. Also CAIRN_VERBOSE, verbose:.")
     boolean verbose;
 
+    @Option(names = "--no-lock", scope = ScopeType.INHERIT,
+            description = "Read (restore, dump, ls, export-tar) without taking a shared lock, for storage these "
+                    + "credentials can only read. A prune running meanwhile can then make the read fail.")
+    boolean noLock;
+
     @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT,
             description = "Print only errors, warnings and requested data (no summaries). Also CAIRN_QUIET, quiet:.")
     boolean quiet;

@@ -122,7 +122,7 @@ abstract class RepoCommand implements Callable<Integer> {
     final Repository open(Repository.Builder b, Target t) {
         Secret password = password(t);
         try {
-            return b.password(password).open();
+            return b.password(password).noLock(root().noLock).open();
         } finally {
             password.clear();
         }
