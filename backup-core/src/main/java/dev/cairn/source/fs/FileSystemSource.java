@@ -5,12 +5,14 @@ import dev.cairn.source.EntryMetadata;
 import dev.cairn.source.EntryType;
 import dev.cairn.source.Source;
 import dev.cairn.source.SourceSession;
+import dev.cairn.source.fs.MetadataScanner.Child;
+import dev.cairn.source.fs.MetadataScanner.Listing;
+import dev.cairn.source.fs.MetadataScanner.Stat;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -22,12 +24,12 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -47,8 +49,7 @@ public final class FileSystemSource implements Source {
     private final boolean oneFileSystem;
     private final boolean readAll;
     private final boolean xattrs;
-    /** Attributes read per entry; owner and group names are looked up once per id (see names()). */
-    private static final String ATTRS = "unix:mode,ino,dev,rdev,nlink,uid,gid,size,lastModifiedTime,ctime";
+    /** Owner and group names, looked up once per id (see name()). */
     private final java.util.Map<Integer, String> userNames = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.Map<Integer, String> groupNames = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -207,22 +208,26 @@ public final class FileSystemSource implements Source {
         Rules rules = Rules.of(excludes);
         Rules includeRules = includes.isEmpty() ? null : Rules.of(includes);
         DirectoryWriter root = session.root();
-        for (Path p : paths) {
-            Map<String, Object> a;
-            try {
-                a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);
-            } catch (NoSuchFileException e) {
-                throw new NoSuchFileException(p.toString(), null, "the path to back up does not exist");
+        try (MetadataScanner scanner = new MetadataScanner()) {
+            for (Path p : paths) {
+                Stat a;
+                try {
+                    a = MetadataScanner.lstat(p);
+                } catch (NoSuchFileException e) {
+                    throw new NoSuchFileException(p.toString(), null, "the path to back up does not exist");
+                }
+                CompletableFuture<Listing> scan = a.isDirectory() ? scanner.scan(p) : null;
+                entry(session, root, p, p.getFileName(), p.getFileName().toString(), a, null, rules, a.dev(),
+                        includeRules, scanner, scan);
             }
-            long rootDevice = ((Number) a.get("dev")).longValue();
-            entry(session, root, p, p.getFileName(), p.getFileName().toString(), a, rules, rootDevice, includeRules);
         }
         root.close();
     }
 
-    private void entry(SourceSession s, DirectoryWriter dir, Path file, Path rel, String name, Map<String, Object> a,
-                       Rules rules, long rootDevice, Rules includeRules) throws IOException {
-        EntryMetadata m = metadata(file, name, a, dir);
+    private void entry(SourceSession s, DirectoryWriter dir, Path file, Path rel, String name, Stat a,
+                       String linkTarget, Rules rules, long rootDevice, Rules includeRules, MetadataScanner scanner,
+                       CompletableFuture<Listing> scan) throws IOException {
+        EntryMetadata m = metadata(file, name, a, linkTarget, dir);
         switch (m.type()) {
             case DIRECTORY -> {
                 if (oneFileSystem && m.device() != rootDevice) {
@@ -231,7 +236,8 @@ public final class FileSystemSource implements Source {
                     return;
                 }
                 try (DirectoryWriter sub = dir.directory(m)) {
-                    walk(s, sub, file, rel, rules, rootDevice, includeRules);
+                    walk(s, sub, file, rel, rules, rootDevice, includeRules, scanner,
+                            scan != null ? scan : scanner.scan(file));
                 }
             }
             case FILE -> file(s, dir, file, rel, m);
@@ -240,34 +246,37 @@ public final class FileSystemSource implements Source {
     }
 
     private void walk(SourceSession s, DirectoryWriter dir, Path path, Path rel, Rules rules, long rootDevice,
-                      Rules includeRules) throws IOException {
-        List<Path> children = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(path)) {
-            for (Path c : ds) {
-                children.add(c);
-            }
-        } catch (AccessDeniedException | NoSuchFileException e) {
-            s.warn(rel.toString(), "cannot list directory: " + e.getClass().getSimpleName());
+                      Rules includeRules, MetadataScanner scanner, CompletableFuture<Listing> scan)
+            throws IOException {
+        Listing listing = MetadataScanner.await(scan);
+        if (listing.error() instanceof AccessDeniedException || listing.error() instanceof NoSuchFileException) {
+            s.warn(rel.toString(), "cannot list directory: " + listing.error().getClass().getSimpleName());
             return;
+        } else if (listing.error() != null) {
+            throw listing.error();
         }
-        Collections.sort(children);
         Rules here = rules;
-        Path ignore = path.resolve(IGNORE_FILE);
-        if (Files.isRegularFile(ignore, LinkOption.NOFOLLOW_LINKS)) {
-            List<String> globs = new ArrayList<>();
-            for (String line : Files.readAllLines(ignore)) {
-                String t = line.strip();
-                if (!t.isEmpty() && !t.startsWith("#")) {
-                    globs.add(t);
+        for (Child c : listing.children()) {
+            if (c.path().getFileName().toString().equals(IGNORE_FILE)) {
+                Stat st = c.stat() != null ? c.stat() : lstatOrNull(c.path());
+                if (st != null && st.isRegularFile()) {
+                    List<String> globs = new ArrayList<>();
+                    for (String line : Files.readAllLines(c.path())) {
+                        String t = line.strip();
+                        if (!t.isEmpty() && !t.startsWith("#")) {
+                            globs.add(t);
+                        }
+                    }
+                    here = rules.plus(Rules.of(globs));
                 }
+                break;
             }
-            here = rules.plus(Rules.of(globs));
         }
-        for (Path c : children) {
-            if (s.isCancelled()) {
-                throw new dev.cairn.BackupException(dev.cairn.ErrorCode.CANCELLED, "Backup cancelled.");
-            }
-            Path cname = c.getFileName();
+        // The entries to back up, and which of them are directories to enter (read ahead, WINDOW at a time).
+        List<Child> kept = new ArrayList<>(listing.children().size());
+        List<Path> belows = new ArrayList<>(listing.children().size());
+        for (Child c : listing.children()) {
+            Path cname = c.path().getFileName();
             Path crel = rel.resolve(cname);
             if (cname.toString().indexOf('\uFFFD') >= 0) {
                 // The JVM could not decode the name's bytes with its file-name charset: stored, the name
@@ -281,20 +290,56 @@ public final class FileSystemSource implements Source {
             if (here.matches(cname, below)) {
                 continue;
             }
-            Map<String, Object> a;
-            try {
-                a = Files.readAttributes(c, ATTRS, LinkOption.NOFOLLOW_LINKS);
-            } catch (NoSuchFileException e) {
+            kept.add(c);
+            belows.add(below);
+        }
+        List<Integer> dirs = new ArrayList<>();
+        for (int i = 0; i < kept.size(); i++) {
+            Stat st = kept.get(i).stat();
+            if (st != null && st.isDirectory() && !(oneFileSystem && st.dev() != rootDevice)) {
+                dirs.add(i);
+            }
+        }
+        Map<Integer, CompletableFuture<Listing>> ahead = new java.util.HashMap<>();
+        int submitted = 0;
+        for (; submitted < Math.min(MetadataScanner.WINDOW, dirs.size()); submitted++) {
+            ahead.put(dirs.get(submitted), scanner.scan(kept.get(dirs.get(submitted)).path()));
+        }
+        for (int i = 0; i < kept.size(); i++) {
+            if (s.isCancelled()) {
+                throw new dev.cairn.BackupException(dev.cairn.ErrorCode.CANCELLED, "Backup cancelled.");
+            }
+            CompletableFuture<Listing> sub = ahead.remove(i);
+            if (sub != null && submitted < dirs.size()) {
+                ahead.put(dirs.get(submitted), scanner.scan(kept.get(dirs.get(submitted)).path()));
+                submitted++;
+            }
+            Child c = kept.get(i);
+            Path cname = c.path().getFileName();
+            Path crel = rel.resolve(cname);
+            if (c.stat() == null && c.error() == null) {
+                c = MetadataScanner.child(c.path()); // beyond what was stat'ed ahead
+            }
+            if (c.error() instanceof NoSuchFileException) {
                 continue; // vanished between listing and stat: not part of this snapshot
-            } catch (IOException e) {
-                s.warn(crel.toString(), "cannot read attributes: " + e.getMessage());
+            } else if (c.error() != null) {
+                s.warn(crel.toString(), "cannot read attributes: " + c.error().getMessage());
                 continue;
             }
-            boolean isDir = (((Number) a.get("mode")).intValue() & 0170000) == 0040000;
-            if (!isDir && includeRules != null && !includeRules.matches(cname, below)) {
+            Stat a = c.stat();
+            if (!a.isDirectory() && includeRules != null && !includeRules.matches(cname, belows.get(i))) {
                 continue;
             }
-            entry(s, dir, c, crel, cname.toString(), a, here, rootDevice, includeRules);
+            entry(s, dir, c.path(), crel, cname.toString(), a, c.linkTarget(), here, rootDevice, includeRules,
+                    scanner, sub);
+        }
+    }
+
+    private static Stat lstatOrNull(Path p) {
+        try {
+            return MetadataScanner.lstat(p);
+        } catch (IOException e) {
+            return null;
         }
     }
 
@@ -334,9 +379,9 @@ public final class FileSystemSource implements Source {
         return ((FileTime) fileTime).to(TimeUnit.NANOSECONDS);
     }
 
-    private EntryMetadata metadata(Path p, String name, Map<String, Object> a, DirectoryWriter dir)
+    private EntryMetadata metadata(Path p, String name, Stat a, String linkTarget, DirectoryWriter dir)
             throws IOException {
-        int mode = ((Number) a.get("mode")).intValue();
+        int mode = a.mode();
         EntryType type = switch (mode & 0170000) {
             case 0040000 -> EntryType.DIRECTORY;
             case 0100000 -> EntryType.FILE;
@@ -347,21 +392,17 @@ public final class FileSystemSource implements Source {
             case 0140000 -> EntryType.SOCKET;
             default -> throw new IOException("unknown file type " + Integer.toOctalString(mode) + " of " + p);
         };
-        String target = type == EntryType.SYMLINK ? Files.readSymbolicLink(p).toString() : "";
-        long size = type == EntryType.FILE ? ((Number) a.get("size")).longValue() : 0;
+        String target = type != EntryType.SYMLINK ? "" : linkTarget != null ? linkTarget
+                : Files.readSymbolicLink(p).toString();
+        long size = type == EntryType.FILE ? a.size() : 0;
         Map<String, byte[]> xa = type == EntryType.SYMLINK || !xattrs ? Map.of() : previousXattrs(dir, name, type, a);
         if (xa == null) {
             xa = readXattrs(p);
         }
-        long dev = ((Number) a.get("dev")).longValue();
-        long device = type == EntryType.CHAR_DEVICE || type == EntryType.BLOCK_DEVICE
-                ? ((Number) a.get("rdev")).longValue() : dev;
-        int uid = ((Number) a.get("uid")).intValue();
-        int gid = ((Number) a.get("gid")).intValue();
-        return new EntryMetadata(name, type, mode & 07777, uid, gid, name(userNames, uid, p, "unix:owner"),
-                name(groupNames, gid, p, "unix:group"),
-                nanos(a.get("lastModifiedTime")), nanos(a.get("ctime")), ((Number) a.get("ino")).longValue(), device,
-                ((Number) a.get("nlink")).intValue(), size, target, xa);
+        long device = type == EntryType.CHAR_DEVICE || type == EntryType.BLOCK_DEVICE ? a.rdev() : a.dev();
+        return new EntryMetadata(name, type, mode & 07777, a.uid(), a.gid(), name(userNames, a.uid(), p, "unix:owner"),
+                name(groupNames, a.gid(), p, "unix:group"), a.mtimeNs(), a.ctimeNs(), a.ino(), device, a.nlink(), size,
+                target, xa);
     }
 
     /**
@@ -369,8 +410,7 @@ public final class FileSystemSource implements Source {
      * or removing an xattr changes the ctime (and nothing can set a ctime back), so they are still
      * the file's: an unchanged tree is re-backed up without a listxattr call per entry.
      */
-    private Map<String, byte[]> previousXattrs(DirectoryWriter dir, String name, EntryType type,
-                                               Map<String, Object> a) {
+    private Map<String, byte[]> previousXattrs(DirectoryWriter dir, String name, EntryType type, Stat a) {
         if (readAll || dir == null) {
             return null;
         }
@@ -379,8 +419,8 @@ public final class FileSystemSource implements Source {
             return null;
         }
         EntryMetadata o = prev.get();
-        return o.type() == type && o.ctimeNs() == nanos(a.get("ctime")) && o.inode() == ((Number) a.get("ino")).longValue()
-                && o.device() == ((Number) a.get("dev")).longValue() ? o.xattrs() : null;
+        return o.type() == type && o.ctimeNs() == a.ctimeNs() && o.inode() == a.ino() && o.device() == a.dev()
+                ? o.xattrs() : null;
     }
 
     /** The user or group name of an id, looked up once per id (a passwd/group lookup per file is slow). */
