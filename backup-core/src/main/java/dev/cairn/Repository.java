@@ -181,7 +181,10 @@ public final class Repository implements AutoCloseable {
         private String host = defaultHost();
         private Clock clock = Clock.systemUTC();
         private int workers = Math.max(2, Runtime.getRuntime().availableProcessors());
-        private int inFlightBytes = 16 * 1024 * 1024;
+        // 4 MiB: with 16 MiB, chunks waiting in flight outlived young collections, were promoted and
+        // forced a full collection every other young one (4.6 s of pauses in a 22 s backup of the Linux
+        // tree, 2.5 s with 4 MiB; 1 GiB of random data 9.3 s -> 8.4 s).
+        private int inFlightBytes = 4 * 1024 * 1024;
         private int retryAttempts = 8;
         private long retryBaseMillis = 100;
         private Duration indexInterval = Duration.ofMinutes(5);
