@@ -101,6 +101,13 @@ class PruneTest {
         return h;
     }
 
+    /** A new repository at {@code dir} holding {@link #scenario}, closed again. */
+    private History scenarioIn(Path dir) throws IOException {
+        try (Repository repo = small(TestRepos.fast(dir)).init()) {
+            return scenario(repo);
+        }
+    }
+
     private static Map<String, Long> listing(Path dir) throws IOException {
         Map<String, Long> out = new TreeMap<>();
         try (Stream<Path> s = Files.walk(dir)) {
@@ -339,10 +346,7 @@ class PruneTest {
     @Test
     void prune_crashAtEveryStep_repositoryStaysReadable_secondPruneCompletes() throws IOException {
         Path base = tmp.resolve("base");
-        History h;
-        try (Repository repo = small(TestRepos.fast(base)).init()) {
-            h = scenario(repo);
-        }
+        History h = scenarioIn(base);
         // How many puts and deletes a clean prune makes (the lock's included).
         int total;
         Path probe = tmp.resolve("probe");
@@ -382,10 +386,7 @@ class PruneTest {
     @Test
     void prune_onFaultyStorage_completesOrFailsSafely() throws IOException {
         Path base = tmp.resolve("base");
-        History h;
-        try (Repository repo = small(TestRepos.fast(base)).init()) {
-            h = scenario(repo);
-        }
+        History h = scenarioIn(base);
         int completed = 0;
         for (long seed = 1; seed <= 6; seed++) {
             Path dir = tmp.resolve("faulty-" + seed);
@@ -695,10 +696,7 @@ class PruneTest {
         // after the prune had locked; it then saw the exclusive lock and gave up, but the prune had
         // counted its lock and kept every pack as a fossil, freeing nothing.
         Path dir = tmp.resolve("repo");
-        History h;
-        try (Repository repo = small(TestRepos.fast(dir)).init()) {
-            h = scenario(repo);
-        }
+        History h = scenarioIn(dir);
         LocalBackend local = new LocalBackend(dir);
         Crypto[] crypto = new Crypto[1];
         Locks.Held[] late = new Locks.Held[1];
@@ -733,10 +731,7 @@ class PruneTest {
     @Test
     void restoreInProgress_holdsPruneBack_noLockDoesNot() throws IOException {
         Path dir = tmp.resolve("repo");
-        History h;
-        try (Repository repo = small(TestRepos.fast(dir)).init()) {
-            h = scenario(repo);
-        }
+        History h = scenarioIn(dir);
         try (Repository reader = small(TestRepos.fast(dir)).open();
              Repository pruner = small(TestRepos.fast(dir)).open()) {
             Snapshot s = reader.snapshots().get(0);
