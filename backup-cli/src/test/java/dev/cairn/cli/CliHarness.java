@@ -16,7 +16,7 @@ import java.util.Map;
 
 /** Runs {@link Main#run} in-process against one repository, with a cheap KDF, and records every output. */
 final class CliHarness {
-    static final String PASSWORD = "Tr0ub4dor-&-3-horse-Q7";
+    static final String PASSWORD = CairnProcess.throwawaySecret("password");
 
     private final Map<String, String> env = new HashMap<>();
     /** Everything any run printed, to check that no secret ever appears. */

@@ -1,14 +1,11 @@
 package dev.cairn.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,10 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * environment the test gives it.
  */
 class CliIT {
-    private static final String PASSWORD = "Corr3ct-H0rse-Battery-Staple-IT";
-    private static final Path JAR = Path.of(System.getProperty("cairn.jar", "target/cairn.jar")).toAbsolutePath();
-    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PASSWORD = CairnProcess.throwawaySecret("password");
+    private static final Path JAR = CairnProcess.JAR;
 
     @TempDir
     Path tmp;
@@ -43,22 +38,6 @@ class CliIT {
     Path data;
     Path passFile;
     Map<String, String> env;
-
-    /** One finished process. */
-    record Proc(int code, String out, String err, String cmdline) {
-        JsonNode json() {
-            try {
-                return JSON.readTree(out);
-            } catch (IOException e) {
-                throw new UncheckedIOException("not JSON: " + this, e);
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
-        }
-    }
 
     @BeforeEach
     void setUp() throws IOException {
@@ -88,57 +67,18 @@ class CliIT {
     }
 
     /** Runs {@code java -jar cairn.jar args…} with exactly {@code environment}, in {@code dir}, stdin closed. */
-    private Proc cairn(Map<String, String> environment, Path dir, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(JAVA, "-Xmx256m", "-jar", JAR.toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
-        pb.environment().clear();
-        pb.environment().putAll(environment);
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        try {
-            Process p = pb.start();
-            String cmdline = readCmdline(p.pid());
-            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
-            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-            if (!p.waitFor(180, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError("cairn " + String.join(" ", args) + " did not finish in 180 s");
-            }
-            return new Proc(p.exitValue(), out.join(), err.join(), cmdline);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+    private CairnProcess.Proc cairn(Map<String, String> environment, Path dir, String... args) {
+        return CairnProcess.run(environment, dir, args);
     }
 
-    private Proc cairn(String... args) {
+    private CairnProcess.Proc cairn(String... args) {
         return cairn(env, tmp, args);
     }
 
-    private Proc ok(String... args) {
-        Proc p = cairn(args);
+    private CairnProcess.Proc ok(String... args) {
+        CairnProcess.Proc p = cairn(args);
         assertThat(p.code()).as("cairn %s: %s", String.join(" ", args), p).isZero();
         return p;
-    }
-
-    private static String read(InputStream in) {
-        try (in) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** The process's command line as the kernel shows it to every user ("" once it has exited). */
-    private static String readCmdline(long pid) {
-        try {
-            return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")), StandardCharsets.UTF_8)
-                    .replace('\0', ' ');
-        } catch (IOException e) {
-            return "";
-        }
     }
 
     /** Regular files and symlinks below {@code dir}: content bytes as hex, or "-> target". */
@@ -216,7 +156,7 @@ class CliIT {
         // Documented exit codes, each with one actionable line.
         Map<String, String> wrong = new HashMap<>(env);
         wrong.put("CAIRN_PASSWORD_FILE", Files.writeString(tmp.resolve("wrong"), "nope\n").toString());
-        Proc p = cairn(wrong, tmp, "snapshots");
+        CairnProcess.Proc p = cairn(wrong, tmp, "snapshots");
         assertThat(p.code()).isEqualTo(12);
         assertThat(p.err().lines()).hasSize(1).allMatch(l -> l.startsWith("cairn: "));
         Map<String, String> missing = new HashMap<>(env);
@@ -240,10 +180,10 @@ class CliIT {
         // A backup and a prune started together: the prune waits for the backup's lock.
         Map<String, String> previous = tree(data);
         Files.writeString(data.resolve("hello.txt"), "hello once more\n");
-        CompletableFuture<Proc> backup = CompletableFuture.supplyAsync(() -> cairn("backup", "--json",
+        CompletableFuture<CairnProcess.Proc> backup = CompletableFuture.supplyAsync(() -> cairn("backup", "--json",
                 data.toString()));
-        Proc prune = cairn("prune", "--wait-lock", "2m", "--json");
-        Proc b = backup.join();
+        CairnProcess.Proc prune = cairn("prune", "--wait-lock", "2m", "--json");
+        CairnProcess.Proc b = backup.join();
         assertThat(prune.code()).as("%s", prune).isZero();
         assertThat(prune.json().get("bytesFreed").asLong()).isPositive();
         // The backup has no wait: if it started while the prune held its lock, it exits 11 and stores nothing.
@@ -268,7 +208,7 @@ class CliIT {
                 """.formatted(repo, PASSWORD));
         Map<String, String> bare = Map.of("PATH", System.getenv("PATH"));
 
-        Proc refused = cairn(bare, tmp, "--config", yaml.toString(), "--repo", "local", "init");
+        CairnProcess.Proc refused = cairn(bare, tmp, "--config", yaml.toString(), "--repo", "local", "init");
         assertThat(refused.code()).isEqualTo(2);
         assertThat(refused.err()).contains(yaml + ":4: repositories.local.password is written as a literal")
                 .contains("${file:").contains("${env:").doesNotContain(PASSWORD);
@@ -296,7 +236,7 @@ class CliIT {
         Map<String, String> withVar = new HashMap<>(bare);
         withVar.put("BACKUP_REPO_PASSWORD", PASSWORD);
         assertThat(cairn(withVar, tmp, "--config", yaml.toString(), "snapshots", "--json").code()).isZero();
-        Proc unset = cairn(bare, tmp, "--config", yaml.toString(), "snapshots");
+        CairnProcess.Proc unset = cairn(bare, tmp, "--config", yaml.toString(), "snapshots");
         assertThat(unset.code()).isEqualTo(2);
         assertThat(unset.err()).contains("BACKUP_REPO_PASSWORD is not set");
     }
@@ -333,7 +273,7 @@ class CliIT {
         Map<String, String> cron = Map.of("PATH", "/usr/bin:/bin");
         Path root = Path.of("/");
 
-        Proc backup = cairn(cron, root, "run", "nightly", "--config", yaml.toString());
+        CairnProcess.Proc backup = cairn(cron, root, "run", "nightly", "--config", yaml.toString());
         assertThat(backup.code()).as("%s", backup).isZero();
         assertThat(backup.out()).startsWith("Snapshot ").contains("Files:    1, dirs: 3").doesNotContain("\r");
         assertThat(backup.err()).isEmpty();
@@ -341,14 +281,14 @@ class CliIT {
         assertThat(again.get("tags")).extracting(JsonNode::asText).containsExactly("nightly");
         assertThat(again.get("bytesRead").asLong()).isZero();
 
-        Proc check = cairn(cron, root, "run", "weekly-check", "--config", yaml.toString());
+        CairnProcess.Proc check = cairn(cron, root, "run", "weekly-check", "--config", yaml.toString());
         assertThat(check.code()).as("%s", check).isZero();
         assertThat(check.out()).contains("No errors were found.");
         JsonNode drill = cairn(cron, root, "run", "drill", "--json", "--config", yaml.toString()).json();
         assertThat(drill.get("passed").asBoolean()).isTrue();
         assertThat(drill.get("snapshot").asText()).isEqualTo(again.get("snapshot").asText());
 
-        Proc unknown = cairn(cron, root, "run", "hourly", "--config", yaml.toString());
+        CairnProcess.Proc unknown = cairn(cron, root, "run", "hourly", "--config", yaml.toString());
         assertThat(unknown.code()).isEqualTo(2);
         assertThat(unknown.err()).contains("No job 'hourly'").contains("nightly, weekly-check, drill");
     }
@@ -359,7 +299,7 @@ class CliIT {
         // The child prints its own command line, its parent's (the CLI's JVM) and its environment.
         String probe = "tr '\\0' ' ' < /proc/$$/cmdline; echo; tr '\\0' ' ' < /proc/$PPID/cmdline; echo; env";
 
-        Proc viaEnv = ok("backup", "--command", "probe.txt", "--", "sh", "-c", probe);
+        CairnProcess.Proc viaEnv = ok("backup", "--command", "probe.txt", "--", "sh", "-c", probe);
         String seen = ok("dump", "latest", "probe.txt").out();
         assertThat(seen).contains("sh -c").contains("-jar " + JAR).contains("PATH=");
         assertThat(seen).doesNotContain(PASSWORD).doesNotContain("CAIRN_PASSWORD");
@@ -383,7 +323,7 @@ class CliIT {
                     source: probe
                 """.formatted(repo, probe.replace("\\", "\\\\")));
         Map<String, String> cron = Map.of("PATH", "/usr/bin:/bin", "REPO_PW", PASSWORD);
-        Proc viaConfig = cairn(cron, tmp, "run", "probe", "--config", yaml.toString());
+        CairnProcess.Proc viaConfig = cairn(cron, tmp, "run", "probe", "--config", yaml.toString());
         assertThat(viaConfig.code()).as("%s", viaConfig).isZero();
         assertThat(viaConfig.cmdline()).doesNotContain(PASSWORD);
         String seen2 = ok("dump", "latest", "probe2.txt").out();
@@ -404,7 +344,7 @@ class CliIT {
         for (String c : commands) {
             List<String> args = new ArrayList<>(c.isEmpty() ? List.of() : List.of(c.split(" ")));
             args.add("--help");
-            Proc p = cairn(bare, tmp, args.toArray(String[]::new));
+            CairnProcess.Proc p = cairn(bare, tmp, args.toArray(String[]::new));
             String name = ("cairn " + c).strip();
             assertThat(p.code()).as("%s --help: %s", name, p).isZero();
             assertThat(p.err()).as("%s --help stderr", name).isEmpty();
@@ -444,7 +384,7 @@ class CliIT {
         pb.environment().putAll(e);
         pb.redirectErrorStream(true);
         Process p = pb.start();
-        String out = read(p.getInputStream());
+        String out = CairnProcess.read(p.getInputStream());
         try {
             assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         } catch (InterruptedException ex) {
@@ -455,7 +395,7 @@ class CliIT {
         assertThat(out).contains("\"location\":\"" + repo + "\"");
 
         // Without the plugin, the reference names what is missing.
-        Proc without = cairn(e, tmp, "--config", yaml.toString(), "snapshots");
+        CairnProcess.Proc without = cairn(e, tmp, "--config", yaml.toString(), "snapshots");
         assertThat(without.code()).isEqualTo(2);
         assertThat(without.err()).contains("no secret resolver for 'testvault' (known: env, file)");
     }
@@ -464,7 +404,7 @@ class CliIT {
     void versionJson_andCompletion() {
         Map<String, String> bare = Map.of("PATH", System.getenv("PATH"));
         assertThat(cairn(bare, tmp, "version", "--json").json().get("version").asText()).isEqualTo("0.1.0");
-        Proc completion = cairn(bare, tmp, "completion", "bash");
+        CairnProcess.Proc completion = cairn(bare, tmp, "completion", "bash");
         assertThat(completion.code()).isZero();
         assertThat(completion.out()).contains("complete -F").contains("stats").contains("--dry-run");
     }
@@ -494,7 +434,7 @@ class CliIT {
                   instance-id: it-daemon
                   shutdown-timeout: 20s
                 """.formatted(repo, passFile, data));
-        List<String> cmd = List.of(JAVA, "-Xmx256m", "-jar", JAR.toString(), "daemon", "--config", yaml.toString(),
+        List<String> cmd = List.of(CairnProcess.JAVA, "-Xmx256m", "-jar", JAR.toString(), "daemon", "--config", yaml.toString(),
                 "--metrics-port", "0", "--metrics-bind", "127.0.0.1");
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile());
         pb.environment().clear();
@@ -529,7 +469,7 @@ class CliIT {
         String err = Files.readString(tmp.resolve("daemon.err"));
         assertThat(err).doesNotContain(PASSWORD);
 
-        Proc status = cairn(Map.of("PATH", "/usr/bin:/bin"), tmp, "status", "--json", "--config", yaml.toString());
+        CairnProcess.Proc status = cairn(Map.of("PATH", "/usr/bin:/bin"), tmp, "status", "--json", "--config", yaml.toString());
         assertThat(status.code()).as("%s", status).isZero();
         JsonNode tick = null;
         for (JsonNode s : status.json().get("subjects")) {

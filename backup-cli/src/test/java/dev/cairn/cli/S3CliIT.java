@@ -1,7 +1,5 @@
 package dev.cairn.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
@@ -11,12 +9,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -34,7 +28,6 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -49,34 +42,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  * fake test keys.
  */
 class S3CliIT {
-    private static final String ACCESS_KEY = "cairn-cli-test-access-key";
-    private static final String SECRET_KEY = "cairn-cli-test-only-secret-Zx9";
-    private static final String PASSWORD = "S3-Corr3ct-H0rse-Battery-IT";
-    private static final Path JAR = Path.of(System.getProperty("cairn.jar", "target/cairn.jar")).toAbsolutePath();
-    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ACCESS_KEY = CairnProcess.throwawaySecret("access");
+    private static final String SECRET_KEY = CairnProcess.throwawaySecret("secret");
+    private static final String PASSWORD = CairnProcess.throwawaySecret("password");
+    private static final Path JAR = CairnProcess.JAR;
 
     private static S3Proxy proxy;
     private static URI endpoint;
 
     @TempDir
     Path tmp;
-
-    /** One finished process. */
-    record Proc(int code, String out, String err, String cmdline) {
-        JsonNode json() {
-            try {
-                return JSON.readTree(out);
-            } catch (IOException e) {
-                throw new UncheckedIOException("not JSON: " + this, e);
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
-        }
-    }
 
     @BeforeAll
     static void startS3() throws Exception {
@@ -119,47 +94,8 @@ class S3CliIT {
     }
 
     /** Runs {@code java -jar cairn.jar args…} with exactly {@code environment}, stdin closed. */
-    private Proc cairn(Map<String, String> environment, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(JAVA, "-Xmx256m", "-jar", JAR.toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile());
-        pb.environment().clear();
-        pb.environment().putAll(environment);
-        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        try {
-            Process p = pb.start();
-            String cmdline = readCmdline(p.pid());
-            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
-            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-            if (!p.waitFor(180, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError("cairn " + String.join(" ", args) + " did not finish in 180 s");
-            }
-            return new Proc(p.exitValue(), out.join(), err.join(), cmdline);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
-    private static String read(InputStream in) {
-        try (in) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** The process's command line as the kernel shows it to every user ("" once it has exited). */
-    private static String readCmdline(long pid) {
-        try {
-            return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")), StandardCharsets.UTF_8)
-                    .replace('\0', ' ');
-        } catch (IOException e) {
-            return "";
-        }
+    private CairnProcess.Proc cairn(Map<String, String> environment, String... args) {
+        return CairnProcess.run(environment, tmp, args);
     }
 
     private static byte[] random(int n, long seed) {
@@ -237,38 +173,38 @@ class S3CliIT {
         Map<String, String> before = describe(data);
         String bucket = "cli-" + UUID.randomUUID().toString().substring(0, 8);
         String repo = "s3://" + bucket + "/hosts/db1";
-        List<Proc> all = new ArrayList<>();
+        List<CairnProcess.Proc> all = new ArrayList<>();
 
-        Proc missing = cairn(env, "init", "--repo", repo);
+        CairnProcess.Proc missing = cairn(env, "init", "--repo", repo);
         all.add(missing);
         assertThat(missing.code()).as("%s", missing).isNotZero();
         assertThat(missing.err()).contains(bucket).contains("does not exist").contains("createBucket=true");
 
-        Proc init = cairn(env, "init", "--json", "--repo", repo + "?createBucket=true");
+        CairnProcess.Proc init = cairn(env, "init", "--json", "--repo", repo + "?createBucket=true");
         all.add(init);
         assertThat(init.code()).as("%s", init).isZero();
         assertThat(init.json().get("location").asText()).isEqualTo(repo);
 
-        Proc backup = cairn(env, "backup", "--json", "--repo", repo, data.toString());
+        CairnProcess.Proc backup = cairn(env, "backup", "--json", "--repo", repo, data.toString());
         all.add(backup);
         assertThat(backup.code()).as("%s", backup).isZero();
         assertThat(backup.json().get("partial").asBoolean()).isFalse();
         assertThat(backup.json().get("files").asLong()).isEqualTo(7);
 
         Path target = tmp.resolve("restored");
-        Proc restore = cairn(env, "restore", "latest", "--repo", repo, "--target", target.toString(), "--json");
+        CairnProcess.Proc restore = cairn(env, "restore", "latest", "--repo", repo, "--target", target.toString(), "--json");
         all.add(restore);
         assertThat(restore.code()).as("%s", restore).isZero();
         assertThat(restore.json().get("snapshot").asText()).isEqualTo(backup.json().get("snapshot").asText());
         assertThat(describe(target.resolve("data"))).isEqualTo(before);
 
-        Proc check = cairn(env, "check", "--read-data", "--json", "--repo", repo);
+        CairnProcess.Proc check = cairn(env, "check", "--read-data", "--json", "--repo", repo);
         all.add(check);
         assertThat(check.code()).as("%s", check).isZero();
         assertThat(check.json().get("ok").asBoolean()).isTrue();
         assertThat(check.json().get("packsRead").asInt()).isEqualTo(check.json().get("packs").asInt()).isPositive();
 
-        for (Proc p : all) {
+        for (CairnProcess.Proc p : all) {
             assertThat(p.cmdline()).doesNotContain(PASSWORD).doesNotContain(SECRET_KEY).doesNotContain(ACCESS_KEY);
             assertThat(p.out() + p.err()).doesNotContain(PASSWORD).doesNotContain(SECRET_KEY);
         }
