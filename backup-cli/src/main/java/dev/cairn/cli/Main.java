@@ -37,7 +37,7 @@ public final class Main {
         // Heap buffers larger than this go through a temporary direct buffer that the JDK would
         // otherwise keep per thread: 40 MiB of native memory measured on a backup of /usr/share.
         if (System.getProperty("jdk.nio.maxCachedBufferSize") == null) {
-            System.setProperty("jdk.nio.maxCachedBufferSize", "262144");
+            System.setProperty("jdk.nio.maxCachedBufferSize", String.valueOf(dev.cairn.internal.util.Bytes.IO_SLICE));
         }
         // A buffered stdout: dump and export-tar write megabytes through it.
         PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16),

@@ -27,7 +27,7 @@ import java.util.UUID;
  */
 public final class LocalBackend implements Backend {
     private static final String TMP_SUFFIX = ".cairn-tmp";
-    private static final int IO_SLICE = 256 << 10; // within the JDK's cached temporary direct buffers (see Main)
+    private static final int IO_SLICE = dev.cairn.internal.util.Bytes.IO_SLICE; // see there
     private final Path root;
 
     public LocalBackend(Path root) {

@@ -47,7 +47,7 @@ public final class ChunkReader {
                 // At most 256 KiB per read: the JDK reads a heap array through a temporary direct
                 // buffer of the read's size, reused per thread only up to jdk.nio.maxCachedBufferSize
                 // (256 KiB, set by the CLI); larger ones are malloc'ed and freed on every read.
-                int n = in.read(buf, end, Math.min(256 << 10, buf.length - end));
+                int n = in.read(buf, end, Math.min(dev.cairn.internal.util.Bytes.IO_SLICE, buf.length - end));
                 if (n < 0) {
                     eof = true;
                 } else {

@@ -423,9 +423,9 @@ public final class Restorer {
 
     private static void write(FileChannel ch, byte[] b, int off, int len, long at) throws IOException {
         long p = at;
-        // 1 MiB slices: the JDK's per-thread temporary direct buffer stays small (see LocalBackend).
+        // In IO_SLICE pieces: larger ones would allocate a temporary direct buffer per write.
         for (int pos = off, end = off + len; pos < end; ) {
-            ByteBuffer bb = ByteBuffer.wrap(b, pos, Math.min(1 << 20, end - pos));
+            ByteBuffer bb = ByteBuffer.wrap(b, pos, Math.min(dev.cairn.internal.util.Bytes.IO_SLICE, end - pos));
             while (bb.hasRemaining()) {
                 int n = ch.write(bb, p);
                 p += n;
@@ -434,12 +434,11 @@ public final class Restorer {
         }
     }
 
+    private static final byte[] ZERO_PAGE = new byte[PAGE];
+
+    /** Whether b[off, off+len) is all zero ({@code Arrays.mismatch} is a vectorised intrinsic). */
     private static boolean isZero(byte[] b, int off, int len) {
-        long acc = 0;
-        for (int i = off; i < off + len; i++) {
-            acc |= b[i];
-        }
-        return acc == 0;
+        return java.util.Arrays.mismatch(b, off, off + len, ZERO_PAGE, 0, len) < 0;
     }
 
     private void setMetadata(Path p, Node n) {
