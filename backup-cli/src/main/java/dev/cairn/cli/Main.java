@@ -33,12 +33,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        dev.cairn.Repository.warmUp(); // Jackson, Tink and AES-GCM get ready while picocli parses
-        // Heap buffers larger than this go through a temporary direct buffer that the JDK would
-        // otherwise keep per thread: 40 MiB of native memory measured on a backup of /usr/share.
-        if (System.getProperty("jdk.nio.maxCachedBufferSize") == null) {
-            System.setProperty("jdk.nio.maxCachedBufferSize", String.valueOf(dev.cairn.internal.util.Bytes.IO_SLICE));
-        }
+        prepareProcess();
         // A buffered stdout: dump and export-tar write megabytes through it.
         PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16),
                 false, Charset.defaultCharset());
@@ -46,6 +41,16 @@ public final class Main {
         out.flush();
         System.err.flush();
         System.exit(code);
+    }
+
+    /** What a process running cairn sets up first (also {@link CdsTraining}). */
+    static void prepareProcess() {
+        dev.cairn.Repository.warmUp(); // Jackson, Tink and AES-GCM get ready while picocli parses
+        // Heap buffers larger than this go through a temporary direct buffer that the JDK would
+        // otherwise keep per thread: 40 MiB of native memory measured on a backup of /usr/share.
+        if (System.getProperty("jdk.nio.maxCachedBufferSize") == null) {
+            System.setProperty("jdk.nio.maxCachedBufferSize", String.valueOf(dev.cairn.internal.util.Bytes.IO_SLICE));
+        }
     }
 
     /**
