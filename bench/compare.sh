@@ -9,9 +9,9 @@
 #   dump   two SQL dumps of a sysbench database in the local MariaDB (~800 MB each), the second
 #          after a fixed-seed write workload (bench/mysql-corpus.sh makes them)
 #   random 1 GiB of incompressible data
-# Steps: initial backup, unchanged re-backup, (dump: second dump's backup, bytes added; dumps are
-#        piped in as a nightly dump job would: cairn --command with the stream chunker set, restic
-#        --stdin, borg create -),
+# Steps: initial backup, unchanged re-backup, (dump: second dump's backup, bytes added; each tool
+#        reads the dump file on its standard input: cairn --stdin with the stream chunker set,
+#        restic --stdin, borg create -),
 #        restore, check --read-data. Prints one table of medians: seconds, MB/s, peak RSS, repo
 #        size, and the ratio tool/cairn. Needs root (drops caches) and Debian packages restic,
 #        borgbackup, linux-source-6.1, sysbench (installed when missing).
@@ -70,16 +70,16 @@ run_tool() { # tool corpus rep
     cairn)
       export CAIRN_REPOSITORY="$repo"; "$cairn" init -q
       if [ "$corpus" = dump ]; then
-        # A dump piped in, as restic's --stdin: the stream chunker set.
-        measure "$corpus $tool backup" "$cairn" backup -q --chunking stream --command dump.sql -- cat "${first[@]}"
-        measure "$corpus $tool rebackup" "$cairn" backup -q --chunking stream --command dump.sql -- cat "${first[@]}"
+        # The dump on standard input, as restic's --stdin: the stream chunker set.
+        measure "$corpus $tool backup" sh -c "'$cairn' backup -q --chunking stream --stdin --stdin-filename dump.sql < '${first[0]}'"
+        measure "$corpus $tool rebackup" sh -c "'$cairn' backup -q --chunking stream --stdin --stdin-filename dump.sql < '${first[0]}'"
       else
         measure "$corpus $tool backup" "$cairn" backup -q "${first[@]}"
         measure "$corpus $tool rebackup" "$cairn" backup -q "${first[@]}"
       fi
       local before; before=$(size "$repo")
       if [ ${#second[@]} -gt 0 ]; then
-        measure "$corpus $tool backup2" "$cairn" backup -q --chunking stream --command dump.sql -- cat "${second[@]}"
+        measure "$corpus $tool backup2" sh -c "'$cairn' backup -q --chunking stream --stdin --stdin-filename dump.sql < '${second[0]}'"
         echo "$corpus $tool added $(( $(size "$repo") - before ))" >> "$work/sizes"
       fi
       measure "$corpus $tool restore" "$cairn" restore -q latest --target "$restore"

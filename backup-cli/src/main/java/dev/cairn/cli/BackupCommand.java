@@ -8,6 +8,7 @@ import dev.cairn.ErrorCode;
 import dev.cairn.Repository;
 import dev.cairn.snapshot.SnapshotSummary;
 import dev.cairn.source.Source;
+import dev.cairn.source.StreamSource;
 import dev.cairn.source.fs.FileSystemSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -73,9 +74,18 @@ final class BackupCommand extends RepoCommand {
                     + "status fails the backup (exit 15).")
     String commandName;
 
+    @Option(names = "--stdin", description = "Back up what is piped into standard input, as the entry named by "
+            + "--stdin-filename (as restic's --stdin): mysqldump shop | cairn backup --stdin --stdin-filename "
+            + "shop.sql. Prefer --command, which also fails the backup when the dump command fails.")
+    boolean stdin;
+
+    @Option(names = "--stdin-filename", paramLabel = "NAME", defaultValue = "stdin",
+            description = "With --stdin: the entry's name (default: stdin).")
+    String stdinFilename;
+
     @Option(names = "--chunking", paramLabel = "SET", defaultValue = "default",
-            description = "With --command: the repository's chunker set, 'default' or 'stream' (finer chunks: a "
-                    + "nightly database dump piped in adds only what changed).")
+            description = "With --command or --stdin: the repository's chunker set, 'default' or 'stream' (finer "
+                    + "chunks: a nightly database dump piped in adds only what changed).")
     String chunking;
 
     @Option(names = {"-n", "--dry-run"},
@@ -133,6 +143,18 @@ final class BackupCommand extends RepoCommand {
     }
 
     private Source source() {
+        if (stdin) {
+            if (commandName != null || !args.isEmpty() || !excludes.isEmpty() || !includes.isEmpty()
+                    || oneFileSystem) {
+                throw new ConfigurationException("--stdin backs up standard input alone: no paths, --command, "
+                        + "--exclude, --include or --one-file-system.");
+            }
+            if (System.console() != null) {
+                throw new ConfigurationException("--stdin reads what is piped in, but standard input is a terminal:"
+                        + " pipe a dump in (mysqldump shop | cairn backup --stdin --stdin-filename shop.sql).");
+            }
+            return usage(() -> StreamSource.of(stdinFilename, CairnCommand::standardInput).withChunking(chunking));
+        }
         if (commandName != null) {
             if (args.isEmpty()) {
                 throw new ConfigurationException("--command " + commandName + " needs the command to run after --, "
@@ -147,7 +169,8 @@ final class BackupCommand extends RepoCommand {
             return Sources.command(commandName, args, Map.of(), root().config(), chunking);
         }
         if (args.isEmpty()) {
-            throw new ConfigurationException("Nothing to back up: give one or more paths, or --command NAME -- CMD.");
+            throw new ConfigurationException("Nothing to back up: give one or more paths, --command NAME -- CMD, or"
+                    + " --stdin.");
         }
         if (args.stream().anyMatch(Adapters::isUri)) {
             if (args.size() != 1 || !excludes.isEmpty() || !includes.isEmpty() || oneFileSystem) {

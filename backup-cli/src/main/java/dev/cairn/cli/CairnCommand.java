@@ -173,4 +173,20 @@ public final class CairnCommand implements Callable<Integer> {
             return new String[] {VersionCommand.text()};
         }
     }
+
+    /**
+     * The process's standard input, for {@code backup --stdin}; closing it leaves descriptor 0 open.
+     * Read through its channel: the JDK reads a channel into a cached per-thread direct buffer,
+     * while {@code FileInputStream} allocates (mmaps, with the launcher's fixed malloc thresholds)
+     * and frees a native buffer per large read.
+     */
+    static java.io.InputStream standardInput() {
+        java.nio.channels.FileChannel ch = new java.io.FileInputStream(java.io.FileDescriptor.in).getChannel();
+        return new java.io.FilterInputStream(java.nio.channels.Channels.newInputStream(ch)) {
+            @Override
+            public void close() {
+                // descriptor 0 belongs to the process
+            }
+        };
+    }
 }

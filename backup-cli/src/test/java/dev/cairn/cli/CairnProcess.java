@@ -43,12 +43,17 @@ final class CairnProcess {
 
     /** Runs {@code java -jar cairn.jar args…} with exactly {@code environment}, in {@code dir}, stdin closed. */
     static Proc run(Map<String, String> environment, Path dir, String... args) {
+        return run(environment, dir, new File("/dev/null"), args);
+    }
+
+    /** As {@link #run(Map, Path, String...)}, with standard input read from {@code stdin}. */
+    static Proc run(Map<String, String> environment, Path dir, File stdin, String... args) {
         List<String> cmd = new ArrayList<>(List.of(JAVA, "-Xmx256m", "-jar", JAR.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
         pb.environment().clear();
         pb.environment().putAll(environment);
-        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.redirectInput(ProcessBuilder.Redirect.from(stdin));
         try {
             Process p = pb.start();
             String cmdline = readCmdline(p.pid());

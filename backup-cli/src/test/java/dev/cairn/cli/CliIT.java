@@ -98,6 +98,35 @@ class CliIT {
     }
 
     @Test
+    void backupStdin_dumpPipedIn_comesBackByteForByte_unchangedAddsNothing() throws IOException {
+        ok("init");
+        StringBuilder sql = new StringBuilder();
+        for (int i = 0; sql.length() < 3 << 20; i++) {
+            sql.append("INSERT INTO orders VALUES (").append(i).append(", 'customer ").append(i % 313).append("');\n");
+        }
+        Path dump = tmp.resolve("shop.sql");
+        Files.writeString(dump, sql);
+        String[] backup = {"backup", "--json", "--stdin", "--stdin-filename", "shop.sql", "--chunking", "stream"};
+        CairnProcess.Proc first = CairnProcess.run(env, tmp, dump.toFile(), backup);
+        assertThat(first.code()).as("%s", first).isZero();
+        assertThat(first.json().get("files").asLong()).isEqualTo(1);
+        assertThat(first.json().get("bytesTotal").asLong()).isEqualTo(Files.size(dump));
+
+        CairnProcess.Proc again = CairnProcess.run(env, tmp, dump.toFile(), backup);
+        assertThat(again.code()).as("%s", again).isZero();
+        // Only the new root tree (the entry's time is the backup's): no data.
+        assertThat(again.json().get("dataBlobsAdded").asLong()).isZero();
+        assertThat(again.json().get("treeBlobsAdded").asLong()).isEqualTo(1);
+
+        assertThat(ok("dump", "latest", "shop.sql").out()).isEqualTo(sql.toString());
+        assertThat(ok("ls", "latest").out()).contains("shop.sql");
+
+        CairnProcess.Proc mixed = CairnProcess.run(env, tmp, dump.toFile(), "backup", "--stdin", data.toString());
+        assertThat(mixed.code()).as("%s", mixed).isEqualTo(2);
+        assertThat(mixed.err()).contains("--stdin backs up standard input alone");
+    }
+
+    @Test
     void roundTrip_initBackupSnapshotsDiffRestoreCheckDrillForgetStats() throws IOException {
         JsonNode init = ok("init", "--json").json();
         assertThat(init.get("id").asText()).hasSize(64);

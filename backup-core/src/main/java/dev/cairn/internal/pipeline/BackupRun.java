@@ -209,9 +209,8 @@ public final class BackupRun implements SourceSession, AutoCloseable {
         // On a read failure, chunks already queued finish harmlessly (the next backup reuses them).
         long n = reader.chunk(content, (buf, off, len) -> {
             cancellation.check();
-            byte[] copy = dev.cairn.internal.util.Bytes.copy(buf, off, off + len);
             try {
-                chunks.add(store.submitData(copy));
+                chunks.add(store.submitData(buf, off, len));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new BackupException(ErrorCode.CANCELLED, "Interrupted.", e);

@@ -101,12 +101,37 @@ public final class BlobStore {
      * Takes ownership of {@code chunk}. Blocks while the in-flight budget is spent.
      */
     public CompletableFuture<Id> submitData(byte[] chunk) throws InterruptedException {
-        int cost = Math.min(chunk.length, budgetBytes);
-        budget.acquire(cost);
+        return submitData(chunk, 0, chunk.length, false);
+    }
+
+    /**
+     * Queues the data chunk {@code buf[off, off+len)}, which the caller may overwrite once this
+     * returns. Its id is computed on the calling thread: a chunk the repository already holds (all
+     * of an unchanged stream) is neither copied nor handed to a worker, and its future is complete;
+     * only a new chunk is copied and queued. Blocks while the in-flight budget is spent.
+     */
+    public CompletableFuture<Id> submitData(byte[] buf, int off, int len) throws InterruptedException {
+        return submitData(buf, off, len, true);
+    }
+
+    private CompletableFuture<Id> submitData(byte[] buf, int off, int len, boolean copy) throws InterruptedException {
+        Id id = crypto.blobId(buf, off, len);
+        if (index.contains(id) || !inFlight.add(id)) {
+            return CompletableFuture.completedFuture(id);
+        }
+        int cost = Math.min(len, budgetBytes);
         try {
+            budget.acquire(cost);
+        } catch (InterruptedException e) {
+            inFlight.remove(id);
+            throw e;
+        }
+        try {
+            byte[] chunk = copy ? dev.cairn.internal.util.Bytes.copy(buf, off, off + len) : buf;
+            int from = copy ? 0 : off;
             return CompletableFuture.supplyAsync(() -> {
                 try {
-                    return store(chunk, 0, chunk.length, BlobLocation.DATA);
+                    return storeNew(id, chunk, from, len, BlobLocation.DATA);
                 } catch (IOException e) {
                     throw new CompletionException(e);
                 } finally {
@@ -115,6 +140,7 @@ public final class BlobStore {
             }, workers);
         } catch (RuntimeException e) {
             budget.release(cost);
+            inFlight.remove(id);
             throw e;
         }
     }
@@ -134,6 +160,11 @@ public final class BlobStore {
         if (index.contains(id) || !inFlight.add(id)) {
             return id;
         }
+        return storeNew(id, plain, off, len, type);
+    }
+
+    /** Compresses, encrypts and packs a blob not yet stored ({@code id} is in {@link #inFlight}). */
+    private Id storeNew(Id id, byte[] plain, int off, int len, int type) throws IOException {
         int compression = BlobLocation.COMPRESSION_NONE;
         byte[] payload = plain;
         int pOff = off;
