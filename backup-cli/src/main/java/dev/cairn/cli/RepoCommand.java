@@ -122,7 +122,15 @@ abstract class RepoCommand implements Callable<Integer> {
     final Repository open(Repository.Builder b, Target t) {
         Secret password = password(t);
         try {
-            return b.password(password).noLock(root().noLock).open();
+            Repository r = b.password(password).noLock(root().noLock).open();
+            if (root().standalone) {
+                // The key derivation's 64 MiB are garbage in the old generation now: collect them while
+                // little else is live (~10 ms) rather than in the promotion failures and full
+                // collections they cause once the work starts (a restore of a dump: 235 ms in its first
+                // three collections).
+                System.gc();
+            }
+            return r;
         } finally {
             password.clear();
         }
