@@ -361,11 +361,8 @@ public final class FileSystemSource implements Source {
             @Override
             public void afterRead() throws IOException {
                 try {
-                    Map<String, Object> after = Files.readAttributes(file, "unix:size,lastModifiedTime,ctime",
-                            LinkOption.NOFOLLOW_LINKS);
-                    if (((Number) after.get("size")).longValue() != m.size()
-                            || nanos(after.get("lastModifiedTime")) != m.mtimeNs()
-                            || nanos(after.get("ctime")) != m.ctimeNs()) {
+                    MetadataScanner.Stat after = MetadataScanner.lstat(file);
+                    if (after.size() != m.size() || after.mtimeNs() != m.mtimeNs() || after.ctimeNs() != m.ctimeNs()) {
                         s.warn(rel.toString(), "file changed while being read; the snapshot holds what was read");
                     }
                 } catch (NoSuchFileException e) {
@@ -373,10 +370,6 @@ public final class FileSystemSource implements Source {
                 }
             }
         });
-    }
-
-    private static long nanos(Object fileTime) {
-        return ((FileTime) fileTime).to(TimeUnit.NANOSECONDS);
     }
 
     private EntryMetadata metadata(Path p, String name, Stat a, String linkTarget, DirectoryWriter dir)
