@@ -40,7 +40,7 @@ class CrashAndConcurrencyTest {
         return pb.start();
     }
 
-    private static final String PASSWORD = "correct horse battery staple";
+    private static final String PASSWORD = java.util.UUID.randomUUID().toString(); // made up per run
 
     private static Path source(Path dir, long seed, int files, int size) throws IOException {
         Files.createDirectories(dir);

@@ -245,22 +245,23 @@ final class MetadataScanner implements AutoCloseable {
                             .asType(java.lang.invoke.MethodType.methodType(long.class, Object.class));
                 }
             } catch (ReflectiveOperationException | RuntimeException e) {
-                h = null; // not opened to us, or not this JDK's class: the portable view
+                c = null; // not opened to us, or not this JDK's class: the portable view
             }
-            AVAILABLE = h != null;
+            AVAILABLE = c != null;
             CLASS = AVAILABLE ? c : Void.class;
-            MODE = AVAILABLE ? h[0] : null;
-            NLINK = AVAILABLE ? h[1] : null;
-            UID = AVAILABLE ? h[2] : null;
-            GID = AVAILABLE ? h[3] : null;
-            INO = AVAILABLE ? h[4] : null;
-            DEV = AVAILABLE ? h[5] : null;
-            RDEV = AVAILABLE ? h[6] : null;
-            SIZE = AVAILABLE ? h[7] : null;
-            MTIME_SEC = AVAILABLE ? h[8] : null;
-            MTIME_NSEC = AVAILABLE ? h[9] : null;
-            CTIME_SEC = AVAILABLE ? h[10] : null;
-            CTIME_NSEC = AVAILABLE ? h[11] : null;
+            // Fields, not an array: C2 folds a static final method handle into a direct field read.
+            MODE = h[0];
+            NLINK = h[1];
+            UID = h[2];
+            GID = h[3];
+            INO = h[4];
+            DEV = h[5];
+            RDEV = h[6];
+            SIZE = h[7];
+            MTIME_SEC = h[8];
+            MTIME_NSEC = h[9];
+            CTIME_SEC = h[10];
+            CTIME_NSEC = h[11];
         }
 
         private UnixStat() {
