@@ -40,7 +40,8 @@ class CrashAndConcurrencyTest {
         return pb.start();
     }
 
-    private static final String PASSWORD = java.util.UUID.randomUUID().toString(); // made up per run
+    /** TestRepos.password(): the checks in this test open the repository with it. */
+    private static final String PASSWORD = "correct horse battery staple";
 
     private static Path source(Path dir, long seed, int files, int size) throws IOException {
         Files.createDirectories(dir);
