@@ -2,6 +2,9 @@ package dev.cairn.internal.crypto;
 
 import org.bouncycastle.crypto.digests.Blake2bDigest;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -53,7 +56,7 @@ public final class Argon2Kdf {
     public static byte[] derive(byte[] password, Params p) {
         try {
             return hash(password, p.salt(), new byte[0], new byte[0], p.iterations(), p.memoryKiB(),
-                    p.parallelism(), 32, Math.min(p.parallelism(), Runtime.getRuntime().availableProcessors()));
+                    p.parallelism(), 32, Runtime.getRuntime().availableProcessors());
         } finally {
             Arrays.fill(password, (byte) 0);
         }
@@ -81,15 +84,12 @@ public final class Argon2Kdf {
         h0d.doFinal(seed, 0);
         long[] mem = new long[blocks * QWORDS];
         byte[] block = new byte[BLOCK_BYTES];
+        ByteBuffer seedLe = ByteBuffer.wrap(seed).order(ByteOrder.LITTLE_ENDIAN);
         for (int l = 0; l < lanes; l++) {
             for (int i = 0; i < 2; i++) {
-                putLe32(seed, 64, i);
-                putLe32(seed, 68, l);
+                seedLe.putInt(64, i).putInt(68, l);
                 hPrime(seed, block, BLOCK_BYTES);
-                int at = (l * laneLength + i) * QWORDS;
-                for (int w = 0; w < QWORDS; w++) {
-                    mem[at + w] = getLe64(block, w * 8);
-                }
+                littleEndian(block).get(mem, (l * laneLength + i) * QWORDS, QWORDS);
             }
         }
         Arrays.fill(seed, (byte) 0);
@@ -119,9 +119,7 @@ public final class Argon2Kdf {
             }
         }
         Arrays.fill(mem, 0L);
-        for (int w = 0; w < QWORDS; w++) {
-            putLe64(block, w * 8, last[w]);
-        }
+        littleEndian(block).put(last);
         byte[] tag = new byte[tagLength];
         hPrime(block, tag, tagLength);
         Arrays.fill(block, (byte) 0);
@@ -347,24 +345,8 @@ public final class Argon2Kdf {
         d.update((byte) (v >>> 24));
     }
 
-    private static void putLe32(byte[] b, int at, int v) {
-        b[at] = (byte) v;
-        b[at + 1] = (byte) (v >>> 8);
-        b[at + 2] = (byte) (v >>> 16);
-        b[at + 3] = (byte) (v >>> 24);
-    }
-
-    private static long getLe64(byte[] b, int at) {
-        long v = 0;
-        for (int i = 7; i >= 0; i--) {
-            v = (v << 8) | (b[at + i] & 0xFF);
-        }
-        return v;
-    }
-
-    private static void putLe64(byte[] b, int at, long v) {
-        for (int i = 0; i < 8; i++) {
-            b[at + i] = (byte) (v >>> (8 * i));
-        }
+    /** A block's bytes as 128 little-endian 64-bit words. */
+    private static LongBuffer littleEndian(byte[] block) {
+        return ByteBuffer.wrap(block).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer();
     }
 }

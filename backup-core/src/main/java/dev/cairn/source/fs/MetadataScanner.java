@@ -281,15 +281,11 @@ final class MetadataScanner implements AutoCloseable {
 
         /** As FileTime.to(NANOSECONDS): saturating at the long range. */
         private static long nanos(long sec, long nsec) {
-            long ns = sec * 1_000_000_000L;
-            if (sec != 0 && (ns / 1_000_000_000L != sec)) {
+            try {
+                return Math.addExact(Math.multiplyExact(sec, 1_000_000_000L), nsec);
+            } catch (ArithmeticException e) {
                 return sec < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
             }
-            long r = ns + nsec;
-            if (((ns ^ r) & (nsec ^ r)) < 0) {
-                return sec < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
-            }
-            return r;
         }
     }
 
