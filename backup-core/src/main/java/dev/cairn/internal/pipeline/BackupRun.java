@@ -45,6 +45,8 @@ public final class BackupRun implements SourceSession, AutoCloseable {
     public static final int DEFAULT_READERS = Integer.getInteger("cairn.readers", 4);
     /** Files up to this size go to the reader pool; larger ones stream on the caller's thread. */
     static final long SMALL_FILE = 1 << 20;
+    /** The largest buffer of {@link ChunkReader#chunkBatches} (it keeps four). */
+    private static final int BATCH_BUFFER_LIMIT = 1 << 20;
     /** Files queued or being read at once (bounds the memory of a long directory). */
     private static final int READ_AHEAD = 256;
 
@@ -52,6 +54,11 @@ public final class BackupRun implements SourceSession, AutoCloseable {
     private final Backend backend;
     private final Crypto crypto;
     private final ChunkReader chunker;
+    /**
+     * Whether streams on the source's thread are chunked in batches hashed by the workers: when a
+     * few of the chunker's buffers are small (a stream chunker's 1 MiB, not 4 × 32 MiB).
+     */
+    private final boolean batched;
     private final Cancellation cancellation;
     private final BackupListener listener;
     private final Map<String, String> facts = new LinkedHashMap<>();
@@ -79,6 +86,7 @@ public final class BackupRun implements SourceSession, AutoCloseable {
         this.backend = backend;
         this.crypto = crypto;
         this.chunker = new ChunkReader(cdc);
+        this.batched = ChunkReader.batchBufferSize(cdc) <= BATCH_BUFFER_LIMIT;
         this.cancellation = cancellation;
         this.listener = listener;
         this.root = new Dir(null, "", null, parentRoot);
@@ -207,7 +215,7 @@ public final class BackupRun implements SourceSession, AutoCloseable {
     private Pending read(String path, EntryMetadata m, InputStream content, ChunkReader reader) throws IOException {
         List<CompletableFuture<Id>> chunks = new ArrayList<>();
         // On a read failure, chunks already queued finish harmlessly (the next backup reuses them).
-        long n = reader.chunk(content, (buf, off, len) -> {
+        long n = reader == chunker && batched ? readBatches(content, chunks) : reader.chunk(content, (buf, off, len) -> {
             cancellation.check();
             try {
                 chunks.add(store.submitData(buf, off, len));
@@ -223,6 +231,33 @@ public final class BackupRun implements SourceSession, AutoCloseable {
                 m.group(), m.mtimeNs(), m.ctimeNs(), m.inode(), m.device(), m.links(), n, m.linkTarget(), m.xattrs());
         listener.entryDone(path, n);
         return new Pending(sized, chunks, null, null);
+    }
+
+    /**
+     * Reads a stream (or large file) on the source's thread in batches whose chunks are hashed, and
+     * stored when new, by the store's workers: two cores for an unchanged stream, which otherwise
+     * reads, cuts and hashes on one.
+     */
+    private long readBatches(InputStream content, List<CompletableFuture<Id>> chunks) throws IOException {
+        return chunker.chunkBatches(content, (buf, off, lens, count, done) -> {
+            try {
+                cancellation.check();
+            } catch (RuntimeException e) {
+                done.run();
+                throw e;
+            }
+            try {
+                store.submitDataBatch(buf, off, lens, count, chunks, done); // runs done, also on failure
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BackupException(ErrorCode.CANCELLED, "Interrupted.", e);
+            }
+            long bytes = 0;
+            for (int i = 0; i < count; i++) {
+                bytes += lens[i];
+            }
+            listener.bytesProcessed(bytesRead.addAndGet(bytes));
+        });
     }
 
     /** Rethrows, on the source's thread, the first failure of a reader thread. */

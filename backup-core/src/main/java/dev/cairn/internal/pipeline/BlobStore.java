@@ -145,6 +145,60 @@ public final class BlobStore {
         }
     }
 
+    /**
+     * Queues consecutive data chunks, {@code lens[0..count)} bytes of {@code buf} from {@code off}
+     * on, as one task: a worker computes their ids and stores the new ones straight from
+     * {@code buf} (no copy), then runs {@code done}; a future per chunk, in order, goes to
+     * {@code out}. Reading and cutting a stream go on meanwhile on the caller's thread: hashing an
+     * unchanged stream no longer waits for its reading. {@code done} runs exactly once, also when
+     * this throws. Blocks while the in-flight budget is spent.
+     */
+    public void submitDataBatch(byte[] buf, int off, int[] lens, int count, List<CompletableFuture<Id>> out,
+                                Runnable done) throws InterruptedException {
+        long bytes = 0;
+        for (int i = 0; i < count; i++) {
+            bytes += lens[i];
+        }
+        int cost = (int) Math.min(bytes, budgetBytes);
+        try {
+            budget.acquire(cost);
+        } catch (InterruptedException e) {
+            done.run();
+            throw e;
+        }
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Id>[] ids = new CompletableFuture[count];
+        for (int i = 0; i < count; i++) {
+            ids[i] = new CompletableFuture<>();
+            out.add(ids[i]);
+        }
+        try {
+            workers.execute(() -> {
+                int i = 0;
+                try {
+                    for (int pos = off; i < count; pos += lens[i], i++) {
+                        Id id = crypto.blobId(buf, pos, lens[i]);
+                        if (!index.contains(id) && inFlight.add(id)) {
+                            storeNew(id, buf, pos, lens[i], BlobLocation.DATA);
+                        }
+                        ids[i].complete(id);
+                    }
+                } catch (Throwable t) {
+                    for (; i < count; i++) {
+                        ids[i].completeExceptionally(t);
+                    }
+                } finally {
+                    budget.release(cost);
+                    done.run();
+                }
+            });
+        } catch (RuntimeException e) {
+            budget.release(cost);
+            done.run();
+            throw e;
+        }
+    }
+
     /** The worker pool, for continuations (trees complete when their entries' blobs are stored). */
     public java.util.concurrent.Executor executor() {
         return workers;
