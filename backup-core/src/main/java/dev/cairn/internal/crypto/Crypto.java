@@ -158,6 +158,41 @@ public final class Crypto {
         }
     }
 
+    /**
+     * Decrypts and authenticates {@code ct[off, off+len)} into {@code out} from 0 (at least
+     * {@code len - OVERHEAD} bytes long); returns the plaintext's length. {@code what} names the
+     * object in an error, built only then.
+     */
+    public int decryptInto(byte[] ct, int off, int len, byte[] ad, byte[] out,
+                           java.util.function.Supplier<String> what) {
+        if (len < OVERHEAD) {
+            throw new IntegrityException(what.get() + " is truncated: " + len + " bytes is shorter than the "
+                    + OVERHEAD + "-byte encryption overhead");
+        }
+        SecretKeySpec key = null;
+        for (int i = 0; i < prefixes.length; i++) {
+            if (Arrays.equals(prefixes[i], 0, PREFIX, ct, off, off + PREFIX)) {
+                key = keys[i];
+                break;
+            }
+        }
+        if (key == null) {
+            throw new IntegrityException(what.get()
+                    + " is encrypted under a key this repository's keyset does not hold");
+        }
+        try {
+            Cipher c = cipher.get();
+            c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG * 8, ct, off + PREFIX, IV));
+            c.updateAAD(ad);
+            return c.doFinal(ct, off + PREFIX + IV, len - PREFIX - IV, out, 0);
+        } catch (AEADBadTagException e) {
+            throw new IntegrityException(what.get()
+                    + " failed authentication: it was modified, truncated or belongs elsewhere");
+        } catch (GeneralSecurityException e) {
+            throw new IntegrityException(what.get() + " could not be decrypted: " + e.getMessage(), e);
+        }
+    }
+
     /** Plain AES-256-GCM with an explicit key (key wrapping): nonce ‖ ct ‖ tag. */
     public static byte[] wrap(byte[] key, byte[] plain, byte[] ad) {
         byte[] iv = new byte[IV];

@@ -395,12 +395,13 @@ public final class Restorer {
                 Want w = wants.get(k);
                 byte[] plain;
                 try {
-                    plain = trees.decode(w.loc, buf, (int) (w.loc.offset() - start));
+                    plain = trees.decodeShared(w.loc, buf, (int) (w.loc.offset() - start));
                 } catch (IntegrityException e) {
                     plain = trees.blob(w.loc.id()); // read again alone: a download corrupted in transit
                 }
+                int length = w.loc.plainLength();
                 for (int x = 0; x < w.files.size(); x++) {
-                    write(w.files.get(x), w.offsets.get(x), plain, open);
+                    write(w.files.get(x), w.offsets.get(x), plain, length, open);
                 }
             }
             i = j;
@@ -408,10 +409,10 @@ public final class Restorer {
     }
 
     /** Writes one blob of a file at its offset; the last blob finishes the file. */
-    private void write(FileJob f, long at, byte[] b, OpenFile open) throws IOException {
+    private void write(FileJob f, long at, byte[] b, int length, OpenFile open) throws IOException {
         FileChannel ch = open.channel(f);
-        writeSparse(ch, b, at);
-        bytes.addAndGet(b.length);
+        writeSparse(ch, b, length, at);
+        bytes.addAndGet(length);
         if (f.remaining.decrementAndGet() == 0) {
             if (ch.size() < f.node.size()) {
                 ch.write(ByteBuffer.wrap(new byte[1]), f.node.size() - 1); // a trailing hole
@@ -437,11 +438,11 @@ public final class Restorer {
 
     private static final int PAGE = 4096;
 
-    /** Writes {@code b} at {@code pos}, skipping all-zero 4 KiB pages (they stay holes). */
-    private static void writeSparse(FileChannel ch, byte[] b, long pos) throws IOException {
+    /** Writes {@code b[0, length)} at {@code pos}, skipping all-zero 4 KiB pages (they stay holes). */
+    private static void writeSparse(FileChannel ch, byte[] b, int length, long pos) throws IOException {
         int runStart = -1;
-        for (int off = 0; off < b.length; off += PAGE) {
-            int len = Math.min(PAGE, b.length - off);
+        for (int off = 0; off < length; off += PAGE) {
+            int len = Math.min(PAGE, length - off);
             boolean zero = len == PAGE && isZero(b, off, len);
             if (!zero && runStart < 0) {
                 runStart = off;
@@ -451,7 +452,7 @@ public final class Restorer {
             }
         }
         if (runStart >= 0) {
-            write(ch, b, runStart, b.length - runStart, pos + runStart);
+            write(ch, b, runStart, length - runStart, pos + runStart);
         }
     }
 

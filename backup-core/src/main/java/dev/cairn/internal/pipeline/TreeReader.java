@@ -89,6 +89,14 @@ public final class TreeReader {
                 dev.cairn.internal.repo.PackFormat.name(loc.pack()));
     }
 
+    /**
+     * {@link #decode} into the calling thread's buffer ({@link BlobStore#decodeShared}): the
+     * plaintext is the first {@code loc.plainLength()} bytes, until the thread's next call.
+     */
+    public byte[] decodeShared(dev.cairn.internal.repo.BlobLocation loc, byte[] buf, int off) {
+        return BlobStore.decodeShared(crypto, loc, buf, off, loc.storedLength());
+    }
+
     /** Finds the node at a '/'-separated path below the root tree; null if absent. */
     public Node find(Id root, String path) throws IOException {
         String p = path.replaceAll("^/+|/+$", "");
