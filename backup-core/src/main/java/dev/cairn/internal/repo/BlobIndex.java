@@ -56,11 +56,28 @@ public final class BlobIndex {
                 + (long) packs.length * (16 + 32 + 16 + 8);
     }
 
+    /** Probes that interpolate before the search bisects (bounded: O(log n) whatever the ids). */
+    private static final int INTERPOLATIONS = 3;
+
     private int search(long w0, long w1, long w2, long w3) {
         int lo = 0;
         int hi = size - 1;
-        while (lo <= hi) {
+        for (int probe = 0; lo <= hi; probe++) {
             int mid = (lo + hi) >>> 1;
+            if (probe < INTERPOLATIONS && hi - lo > 8) {
+                // Ids are HMAC-SHA256 values, uniform in the sorted array: the first word says
+                // nearly where an id is. Two or three probes instead of ~20 of bisection among a
+                // million ids, each a cache miss.
+                long a = ids[lo * 4];
+                long b = ids[hi * 4];
+                if (Long.compareUnsigned(w0, a) < 0 || Long.compareUnsigned(w0, b) > 0) {
+                    return -1;
+                }
+                double span = unsigned(b - a);
+                if (span > 0) {
+                    mid = lo + (int) Math.min(hi - lo, unsigned(w0 - a) / span * (hi - lo));
+                }
+            }
             int c = compare(mid, w0, w1, w2, w3);
             if (c < 0) {
                 lo = mid + 1;
@@ -71,6 +88,10 @@ public final class BlobIndex {
             }
         }
         return -1;
+    }
+
+    private static double unsigned(long x) {
+        return (double) (x >>> 1) * 2.0;
     }
 
     private int compare(int i, long w0, long w1, long w2, long w3) {

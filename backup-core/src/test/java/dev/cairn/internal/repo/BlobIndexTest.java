@@ -43,6 +43,50 @@ class BlobIndexTest {
         assertThat(idx.contains(randomId(r))).isFalse();
     }
 
+    /**
+     * The search interpolates on the first word (ids are uniform) but must find every id and no
+     * other however they are spread: clustered near zero and near the top, runs of equal first
+     * words, a few far outliers; and misses below, between and above them.
+     */
+    @Test
+    void lookups_findEveryId_whenIdsAreNotUniform() {
+        Random r = new Random(6);
+        BlobIndex.Builder b = new BlobIndex.Builder();
+        Id pack = randomId(r);
+        List<Id> ids = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) {
+            byte[] id = randomId(r).bytes();
+            switch (i % 4) {
+                case 0 -> java.util.Arrays.fill(id, 0, 7, (byte) 0); // near zero
+                case 1 -> java.util.Arrays.fill(id, 0, 7, (byte) 0xff); // near the top (unsigned)
+                case 2 -> java.util.Arrays.fill(id, 0, 8, (byte) 0x42); // equal first words
+                default -> {
+                    if (i % 1000 == 3) {
+                        id[0] = (byte) 0x80; // a few outliers in the middle
+                    } else {
+                        java.util.Arrays.fill(id, 0, 6, (byte) 0x11);
+                    }
+                }
+            }
+            ids.add(Id.of(id));
+            b.add(id, pack, i, 100, 100, 0, 1);
+        }
+        BlobIndex idx = b.build();
+        for (Id id : ids) {
+            assertThat(idx.contains(id)).as("%s", id).isTrue();
+        }
+        for (int i = 0; i < 20_000; i++) {
+            byte[] miss = ids.get(r.nextInt(ids.size())).bytes().clone();
+            miss[31] ^= (byte) (1 + r.nextInt(255)); // next to a stored id
+            Id m = Id.of(miss);
+            assertThat(idx.contains(m)).isEqualTo(ids.contains(m));
+        }
+        assertThat(idx.contains(Id.of(new byte[32]))).isFalse();
+        byte[] top = new byte[32];
+        java.util.Arrays.fill(top, (byte) 0xff);
+        assertThat(idx.contains(Id.of(top))).isFalse();
+    }
+
     @Test
     void memory_isAtMost48BytesPerBlob() {
         Random r = new Random(4);
