@@ -39,6 +39,16 @@ public interface Backend extends AutoCloseable {
     /** Reads {@code length} bytes at {@code offset}. @throws NoSuchFileException if absent */
     byte[] get(String name, long offset, int length) throws IOException;
 
+    /**
+     * Reads {@code length} bytes at {@code offset} into {@code buf} from index 0 when it is long
+     * enough (the caller reuses one buffer for many reads), else into a new array; returns the array
+     * that holds them. The default always reads a new array.
+     * @throws NoSuchFileException if absent
+     */
+    default byte[] get(String name, long offset, int length, byte[] buf) throws IOException {
+        return get(name, offset, length);
+    }
+
     /** Opens a stream over a whole object. */
     default InputStream open(String name) throws IOException {
         return new java.io.ByteArrayInputStream(get(name));

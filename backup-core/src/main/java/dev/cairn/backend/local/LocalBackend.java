@@ -102,12 +102,17 @@ public final class LocalBackend implements Backend {
             if (size > Integer.MAX_VALUE - 8) {
                 throw new IOException(name + " is too large to read at once (" + size + " bytes)");
             }
-            return read(ch, name, 0, (int) size);
+            return read(ch, name, 0, (int) size, null);
         }
     }
 
     @Override
     public byte[] get(String name, long offset, int length) throws IOException {
+        return get(name, offset, length, null);
+    }
+
+    @Override
+    public byte[] get(String name, long offset, int length, byte[] buf) throws IOException {
         if (offset < 0 || length < 0) {
             throw new IllegalArgumentException("bad range " + offset + "+" + length + " of " + name);
         }
@@ -116,13 +121,16 @@ public final class LocalBackend implements Backend {
                 throw new java.io.EOFException("range " + offset + "+" + length + " beyond end of " + name
                         + " (" + ch.size() + " bytes)");
             }
-            return read(ch, name, offset, length);
+            return read(ch, name, offset, length, buf);
         }
     }
 
-    /** Reads {@code length} bytes from {@code offset} in {@link #IO_SLICE} pieces. */
-    private static byte[] read(FileChannel ch, String name, long offset, int length) throws IOException {
-        byte[] out = new byte[length];
+    /**
+     * Reads {@code length} bytes from {@code offset} in {@link #IO_SLICE} pieces, into {@code buf}
+     * when it is long enough.
+     */
+    private static byte[] read(FileChannel ch, String name, long offset, int length, byte[] buf) throws IOException {
+        byte[] out = buf != null && buf.length >= length ? buf : new byte[length];
         long pos = offset;
         for (int at = 0; at < length; ) {
             int n = ch.read(ByteBuffer.wrap(out, at, Math.min(IO_SLICE, length - at)), pos);

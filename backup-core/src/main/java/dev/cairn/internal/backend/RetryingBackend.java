@@ -132,6 +132,17 @@ public final class RetryingBackend implements Backend {
     }
 
     @Override
+    public byte[] get(String name, long offset, int length, byte[] buf) throws IOException {
+        return retry("get " + name, () -> {
+            byte[] b = inner.get(name, offset, length, buf);
+            if (b.length < length) {
+                throw new java.io.EOFException("short read of " + name + ": " + b.length + " of " + length + " bytes");
+            }
+            return b;
+        });
+    }
+
+    @Override
     public InputStream open(String name) throws IOException {
         return retry("open " + name, () -> inner.open(name));
     }

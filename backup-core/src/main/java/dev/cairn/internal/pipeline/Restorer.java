@@ -390,7 +390,10 @@ public final class Restorer {
                 end = Math.max(end, wants.get(j).loc.offset() + (long) wants.get(j).loc.storedLength());
                 j++;
             }
-            byte[] buf = trees.readPack(pack, start, (int) (end - start));
+            byte[] buf = trees.readPack(pack, start, (int) (end - start), rangeBuffer.get());
+            if (buf.length <= MAX_RANGE) {
+                rangeBuffer.set(buf); // kept for this thread's next range; a larger one (a huge blob) is not
+            }
             for (int k = i; k < j; k++) {
                 Want w = wants.get(k);
                 byte[] plain;
@@ -437,6 +440,13 @@ public final class Restorer {
     }
 
     private static final int PAGE = 4096;
+
+    /**
+     * Each reader thread's buffer for pack ranges (up to {@link #MAX_RANGE}): a new array per
+     * range was 1 GiB of garbage for a 1 GiB restore, and young collections copied the ranges
+     * other threads were still decoding.
+     */
+    private final ThreadLocal<byte[]> rangeBuffer = new ThreadLocal<>();
 
     /** Writes {@code b[0, length)} at {@code pos}, skipping all-zero 4 KiB pages (they stay holes). */
     private static void writeSparse(FileChannel ch, byte[] b, int length, long pos) throws IOException {

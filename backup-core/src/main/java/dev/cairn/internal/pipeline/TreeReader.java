@@ -72,8 +72,13 @@ public final class TreeReader {
 
     /** Reads {@code length} bytes of a pack from {@code offset} (one request, however many blobs). */
     public byte[] readPack(Id pack, long offset, int length) throws IOException {
+        return readPack(pack, offset, length, null);
+    }
+
+    /** {@link #readPack}, into {@code buf} from 0 when it is long enough ({@link Backend#get(String, long, int, byte[])}). */
+    public byte[] readPack(Id pack, long offset, int length, byte[] buf) throws IOException {
         try {
-            return backend.get(dev.cairn.internal.repo.PackFormat.name(pack), offset, length);
+            return backend.get(dev.cairn.internal.repo.PackFormat.name(pack), offset, length, buf);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new IntegrityException("Pack " + pack.shortHex() + " is missing from the repository. Run `cairn"
                     + " check`; `cairn repair snapshots` drops the files that need it.");
