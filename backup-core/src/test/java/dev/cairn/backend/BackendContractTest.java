@@ -79,6 +79,24 @@ public abstract class BackendContractTest {
         assertThat(backend.get("data/00/pack", 9990, 10)).isEqualTo(java.util.Arrays.copyOfRange(data, 9990, 10000));
     }
 
+    /** A range read into the caller's buffer: from index 0 of it when it is long enough, else a new array. */
+    @Test
+    void rangeGet_intoABuffer_holdsTheRangeFromItsStart() throws IOException {
+        byte[] data = bytes(10_000, 3);
+        backend.put("data/00/buffered", data, 0, data.length);
+        byte[] buf = new byte[4096];
+        java.util.Arrays.fill(buf, (byte) 0x5a);
+        byte[] r = backend.get("data/00/buffered", 100, 1000, buf);
+        assertThat(r.length).isGreaterThanOrEqualTo(1000);
+        assertThat(java.util.Arrays.copyOf(r, 1000)).isEqualTo(java.util.Arrays.copyOfRange(data, 100, 1100));
+        byte[] again = backend.get("data/00/buffered", 5000, 4096, r); // the same buffer, refilled
+        assertThat(java.util.Arrays.copyOf(again, 4096)).isEqualTo(java.util.Arrays.copyOfRange(data, 5000, 9096));
+        byte[] larger = backend.get("data/00/buffered", 0, 8000, buf); // longer than the buffer
+        assertThat(java.util.Arrays.copyOf(larger, 8000)).isEqualTo(java.util.Arrays.copyOf(data, 8000));
+        assertThatThrownBy(() -> backend.get("data/00/buffered", 9990, 20, buf)).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> backend.get("snapshots/missing", 0, 1, buf)).isInstanceOf(NoSuchFileException.class);
+    }
+
     @Test
     void rangeGet_beyondEnd_fails() throws IOException {
         backend.put("data/00/short", new byte[10], 0, 10);
