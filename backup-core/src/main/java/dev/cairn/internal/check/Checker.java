@@ -373,9 +373,10 @@ public final class Checker {
         }
         Set<Id> bad = new HashSet<>();
         String first = null;
+        BlobStore.Scratch scratch = new BlobStore.Scratch(); // for this pack's blobs, verified and dropped
         for (BlobLocation l : blobs) {
             try {
-                BlobStore.decodeShared(crypto, l, bytes, l.offset(), l.storedLength()); // verified, not kept
+                BlobStore.decode(crypto, l, bytes, l.offset(), l.storedLength(), scratch);
             } catch (IntegrityException e) {
                 bad.add(l.id());
                 first = first == null ? e.getMessage() : first;

@@ -432,18 +432,21 @@ public final class BlobStore {
     }
 
     /**
-     * Like {@link #decode}, into buffers of the calling thread: the plaintext is the first
-     * {@code loc.plainLength()} bytes of the returned array, which the thread's next call may
-     * overwrite. For a caller that is done with a blob before it decodes the next (restore writes
-     * it, check only verifies it): restoring an 800 MB dump allocated 1.5 GB of arrays, one or two
-     * per blob, which young collections and page faults turned into ~10 % of the CPU.
+     * Like {@link #decode}, into {@code scratch}'s buffers: the plaintext is the first
+     * {@code loc.plainLength()} bytes of the returned array, which the next call with the same
+     * scratch may overwrite. For a caller that is done with a blob before it decodes the next
+     * (restore writes it, check only verifies it): restoring an 800 MB dump allocated 1.5 GB of
+     * arrays, one or two per blob, which young collections and page faults turned into ~10 % of
+     * the CPU. A scratch belongs to one thread at a time, and to one operation: it is not kept in
+     * a long-lived pool thread, where an embedding application would hold its buffers for as long
+     * as the repository is open.
      */
-    public static byte[] decodeShared(Crypto crypto, BlobLocation loc, byte[] enc, int off, int len) {
-        return decodeWith(crypto, loc, enc, off, len, SCRATCH.get());
+    public static byte[] decode(Crypto crypto, BlobLocation loc, byte[] enc, int off, int len, Scratch scratch) {
+        return decodeWith(crypto, loc, enc, off, len, scratch);
     }
 
-    /** A thread's buffers for {@link #decodeShared}; kept up to {@link #KEEP} bytes each. */
-    private static final class Scratch {
+    /** Reusable buffers for {@link #decode(Crypto, BlobLocation, byte[], int, int, Scratch)}; each kept up to 2 MiB. */
+    public static final class Scratch {
         private static final int KEEP = 2 << 20;
         private byte[] stored;
         private byte[] plain;
@@ -470,8 +473,6 @@ public final class BlobStore {
             return b;
         }
     }
-
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private static byte[] decodeWith(Crypto crypto, BlobLocation loc, byte[] enc, int off, int len, Scratch scratch) {
         java.util.function.Supplier<String> what = () -> "blob " + loc.id().shortHex() + " in pack "

@@ -398,7 +398,7 @@ public final class Restorer {
                 Want w = wants.get(k);
                 byte[] plain;
                 try {
-                    plain = trees.decodeShared(w.loc, buf, (int) (w.loc.offset() - start));
+                    plain = trees.decode(w.loc, buf, (int) (w.loc.offset() - start), scratch.get());
                 } catch (IntegrityException e) {
                     plain = trees.blob(w.loc.id()); // read again alone: a download corrupted in transit
                 }
@@ -447,6 +447,9 @@ public final class Restorer {
      * other threads were still decoding.
      */
     private final ThreadLocal<byte[]> rangeBuffer = new ThreadLocal<>();
+
+    /** Each reader thread's buffers for decoding a blob it then writes (the threads end with the restore). */
+    private final ThreadLocal<BlobStore.Scratch> scratch = ThreadLocal.withInitial(BlobStore.Scratch::new);
 
     /** Writes {@code b[0, length)} at {@code pos}, skipping all-zero 4 KiB pages (they stay holes). */
     private static void writeSparse(FileChannel ch, byte[] b, int length, long pos) throws IOException {

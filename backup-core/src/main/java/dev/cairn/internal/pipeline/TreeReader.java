@@ -95,11 +95,12 @@ public final class TreeReader {
     }
 
     /**
-     * {@link #decode} into the calling thread's buffer ({@link BlobStore#decodeShared}): the
-     * plaintext is the first {@code loc.plainLength()} bytes, until the thread's next call.
+     * {@link #decode} into {@code scratch} ({@link BlobStore#decode(Crypto, dev.cairn.internal.repo.BlobLocation,
+     * byte[], int, int, BlobStore.Scratch)}): the plaintext is the first {@code loc.plainLength()} bytes, until
+     * the next call with the same scratch.
      */
-    public byte[] decodeShared(dev.cairn.internal.repo.BlobLocation loc, byte[] buf, int off) {
-        return BlobStore.decodeShared(crypto, loc, buf, off, loc.storedLength());
+    public byte[] decode(dev.cairn.internal.repo.BlobLocation loc, byte[] buf, int off, BlobStore.Scratch scratch) {
+        return BlobStore.decode(crypto, loc, buf, off, loc.storedLength(), scratch);
     }
 
     /** Finds the node at a '/'-separated path below the root tree; null if absent. */

@@ -599,7 +599,7 @@ public final class Pruner {
 
     private boolean verifies(BlobLocation l, byte[] pack) {
         try {
-            BlobStore.decodeShared(crypto, l, pack, l.offset(), l.storedLength()); // verified, not kept
+            BlobStore.decode(crypto, l, pack, l.offset(), l.storedLength(), PackFormat.name(l.pack()));
             return true;
         } catch (IntegrityException e) {
             return false;
