@@ -132,30 +132,9 @@ public final class Crypto {
 
     /** Decrypts and authenticates; a wrong key, tampering or truncation is an {@link IntegrityException}. */
     public byte[] decrypt(byte[] ct, int off, int len, byte[] ad, String what) {
-        if (len < OVERHEAD) {
-            throw new IntegrityException(what + " is truncated: " + len + " bytes is shorter than the "
-                    + OVERHEAD + "-byte encryption overhead");
-        }
-        SecretKeySpec key = null;
-        for (int i = 0; i < prefixes.length; i++) {
-            if (Arrays.equals(prefixes[i], 0, PREFIX, ct, off, off + PREFIX)) {
-                key = keys[i];
-                break;
-            }
-        }
-        if (key == null) {
-            throw new IntegrityException(what + " is encrypted under a key this repository's keyset does not hold");
-        }
-        try {
-            Cipher c = cipher.get();
-            c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG * 8, ct, off + PREFIX, IV));
-            c.updateAAD(ad);
-            return c.doFinal(ct, off + PREFIX + IV, len - PREFIX - IV);
-        } catch (AEADBadTagException e) {
-            throw new IntegrityException(what + " failed authentication: it was modified, truncated or belongs elsewhere");
-        } catch (GeneralSecurityException e) {
-            throw new IntegrityException(what + " could not be decrypted: " + e.getMessage(), e);
-        }
+        byte[] out = new byte[Math.max(0, len - OVERHEAD)];
+        decryptInto(ct, off, len, ad, out, () -> what); // AES-GCM: exactly len - OVERHEAD bytes
+        return out;
     }
 
     /**

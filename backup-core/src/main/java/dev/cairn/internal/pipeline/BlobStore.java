@@ -452,25 +452,20 @@ public final class BlobStore {
         private byte[] plain;
 
         byte[] stored(int n) {
-            if (stored != null && stored.length >= n) {
-                return stored;
-            }
-            byte[] b = new byte[n];
-            if (n <= KEEP) {
-                stored = b;
-            }
+            byte[] b = fit(stored, n);
+            stored = b.length <= KEEP ? b : stored;
             return b;
         }
 
         byte[] plain(int n) {
-            if (plain != null && plain.length >= n) {
-                return plain;
-            }
-            byte[] b = new byte[n];
-            if (n <= KEEP) {
-                plain = b;
-            }
+            byte[] b = fit(plain, n);
+            plain = b.length <= KEEP ? b : plain;
             return b;
+        }
+
+        /** {@code kept} when it holds {@code n} bytes, else a new array. */
+        private static byte[] fit(byte[] kept, int n) {
+            return kept != null && kept.length >= n ? kept : new byte[n];
         }
     }
 
