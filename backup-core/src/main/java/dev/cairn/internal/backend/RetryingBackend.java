@@ -122,20 +122,15 @@ public final class RetryingBackend implements Backend {
 
     @Override
     public byte[] get(String name, long offset, int length) throws IOException {
-        return retry("get " + name, () -> {
-            byte[] b = inner.get(name, offset, length);
-            if (b.length != length) {
-                throw new java.io.EOFException("short read of " + name + ": " + b.length + " of " + length + " bytes");
-            }
-            return b;
-        });
+        return get(name, offset, length, null);
     }
 
     @Override
     public byte[] get(String name, long offset, int length, byte[] buf) throws IOException {
         return retry("get " + name, () -> {
             byte[] b = inner.get(name, offset, length, buf);
-            if (b.length < length) {
+            // The caller's buffer may be longer than the range; a new array must be exactly it.
+            if (b.length < length || b != buf && b.length != length) {
                 throw new java.io.EOFException("short read of " + name + ": " + b.length + " of " + length + " bytes");
             }
             return b;

@@ -247,16 +247,12 @@ public final class BackupRun implements SourceSession, AutoCloseable {
                 throw e;
             }
             try {
-                store.submitDataBatch(buf, off, lens, count, chunks, done); // runs done, also on failure
+                long bytes = store.submitDataBatch(buf, off, lens, count, chunks, done); // runs done, also on failure
+                listener.bytesProcessed(bytesRead.addAndGet(bytes));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new BackupException(ErrorCode.CANCELLED, "Interrupted.", e);
             }
-            long bytes = 0;
-            for (int i = 0; i < count; i++) {
-                bytes += lens[i];
-            }
-            listener.bytesProcessed(bytesRead.addAndGet(bytes));
         });
     }
 

@@ -151,9 +151,9 @@ public final class BlobStore {
      * {@code buf} (no copy), then runs {@code done}; a future per chunk, in order, goes to
      * {@code out}. Reading and cutting a stream go on meanwhile on the caller's thread: hashing an
      * unchanged stream no longer waits for its reading. {@code done} runs exactly once, also when
-     * this throws. Blocks while the in-flight budget is spent.
+     * this throws. Blocks while the in-flight budget is spent. Returns the bytes queued.
      */
-    public void submitDataBatch(byte[] buf, int off, int[] lens, int count, List<CompletableFuture<Id>> out,
+    public long submitDataBatch(byte[] buf, int off, int[] lens, int count, List<CompletableFuture<Id>> out,
                                 Runnable done) throws InterruptedException {
         long bytes = 0;
         for (int i = 0; i < count; i++) {
@@ -197,6 +197,7 @@ public final class BlobStore {
             done.run();
             throw e;
         }
+        return bytes;
     }
 
     /** The worker pool, for continuations (trees complete when their entries' blobs are stored). */
@@ -428,21 +429,7 @@ public final class BlobStore {
 
     /** Decrypts, decompresses and verifies one stored blob: its plaintext, in an array of its own. */
     public static byte[] decode(Crypto crypto, BlobLocation loc, byte[] enc, int off, int len, String pack) {
-        return decodeWith(crypto, loc, enc, off, len, null);
-    }
-
-    /**
-     * Like {@link #decode}, into {@code scratch}'s buffers: the plaintext is the first
-     * {@code loc.plainLength()} bytes of the returned array, which the next call with the same
-     * scratch may overwrite. For a caller that is done with a blob before it decodes the next
-     * (restore writes it, check only verifies it): restoring an 800 MB dump allocated 1.5 GB of
-     * arrays, one or two per blob, which young collections and page faults turned into ~10 % of
-     * the CPU. A scratch belongs to one thread at a time, and to one operation: it is not kept in
-     * a long-lived pool thread, where an embedding application would hold its buffers for as long
-     * as the repository is open.
-     */
-    public static byte[] decode(Crypto crypto, BlobLocation loc, byte[] enc, int off, int len, Scratch scratch) {
-        return decodeWith(crypto, loc, enc, off, len, scratch);
+        return decode(crypto, loc, enc, off, len, (Scratch) null);
     }
 
     /** Reusable buffers for {@link #decode(Crypto, BlobLocation, byte[], int, int, Scratch)}; each kept up to 2 MiB. */
@@ -469,7 +456,18 @@ public final class BlobStore {
         }
     }
 
-    private static byte[] decodeWith(Crypto crypto, BlobLocation loc, byte[] enc, int off, int len, Scratch scratch) {
+    /**
+     * Decrypts, decompresses and verifies one stored blob into {@code scratch}'s buffers (a null
+     * scratch: new arrays): the plaintext is the first
+     * {@code loc.plainLength()} bytes of the returned array, which the next call with the same
+     * scratch may overwrite. For a caller that is done with a blob before it decodes the next
+     * (restore writes it, check only verifies it): restoring an 800 MB dump allocated 1.5 GB of
+     * arrays, one or two per blob, which young collections and page faults turned into ~10 % of
+     * the CPU. A scratch belongs to one thread at a time, and to one operation: it is not kept in
+     * a long-lived pool thread, where an embedding application would hold its buffers for as long
+     * as the repository is open.
+     */
+    public static byte[] decode(Crypto crypto, BlobLocation loc, byte[] enc, int off, int len, Scratch scratch) {
         java.util.function.Supplier<String> what = () -> "blob " + loc.id().shortHex() + " in pack "
                 + loc.pack().shortHex();
         byte[] ad = BlobLocation.associatedData(loc.type(), loc.compression(), loc.id());

@@ -70,12 +70,10 @@ public final class TreeReader {
         return loc;
     }
 
-    /** Reads {@code length} bytes of a pack from {@code offset} (one request, however many blobs). */
-    public byte[] readPack(Id pack, long offset, int length) throws IOException {
-        return readPack(pack, offset, length, null);
-    }
-
-    /** {@link #readPack}, into {@code buf} from 0 when it is long enough ({@link Backend#get(String, long, int, byte[])}). */
+    /**
+     * Reads {@code length} bytes of a pack from {@code offset} (one request, however many blobs),
+     * into {@code buf} from 0 when it is long enough ({@link Backend#get(String, long, int, byte[])}).
+     */
     public byte[] readPack(Id pack, long offset, int length, byte[] buf) throws IOException {
         try {
             return backend.get(dev.cairn.internal.repo.PackFormat.name(pack), offset, length, buf);
@@ -88,16 +86,11 @@ public final class TreeReader {
         }
     }
 
-    /** Decrypts, decompresses and verifies a blob read with {@link #readPack} ({@code off}: its place in buf). */
-    public byte[] decode(dev.cairn.internal.repo.BlobLocation loc, byte[] buf, int off) {
-        return BlobStore.decode(crypto, loc, buf, off, loc.storedLength(),
-                dev.cairn.internal.repo.PackFormat.name(loc.pack()));
-    }
-
     /**
-     * {@link #decode} into {@code scratch} ({@link BlobStore#decode(Crypto, dev.cairn.internal.repo.BlobLocation,
-     * byte[], int, int, BlobStore.Scratch)}): the plaintext is the first {@code loc.plainLength()} bytes, until
-     * the next call with the same scratch.
+     * Decrypts, decompresses and verifies a blob read with {@link #readPack} ({@code off}: its place
+     * in buf) into {@code scratch} ({@link BlobStore#decode(Crypto, dev.cairn.internal.repo.BlobLocation,
+     * byte[], int, int, BlobStore.Scratch)}): the plaintext is the first {@code loc.plainLength()} bytes,
+     * until the next call with the same scratch.
      */
     public byte[] decode(dev.cairn.internal.repo.BlobLocation loc, byte[] buf, int off, BlobStore.Scratch scratch) {
         return BlobStore.decode(crypto, loc, buf, off, loc.storedLength(), scratch);
