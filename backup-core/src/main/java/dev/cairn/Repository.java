@@ -718,6 +718,7 @@ public final class Repository implements AutoCloseable {
             }
         } catch (IOException | RuntimeException ignored) {
             // Best effort: unindexed packs are harmless (repair index or prune deal with them).
+            store.discardOpenPacks();
         }
     }
 

@@ -254,15 +254,14 @@ class PruneTest {
             Crypto crypto = (Crypto) repo.internals().get("crypto");
             var idx = (dev.cairn.internal.repo.BlobIndex) repo.internals().get("index");
             List<BlobLocation> copies = new ArrayList<>();
-            PackFormat.Builder b = new PackFormat.Builder(2 << 20);
+            PackFormat.Builder b = PackFormat.Builder.of(backend, 2 << 20);
             for (BlobLocation l : idx.all()) {
                 if (l.type() == BlobLocation.DATA) {
                     byte[] enc = backend.get(PackFormat.name(l.pack()), l.offset(), l.storedLength());
                     b.add(l.id(), l.type(), l.compression(), enc, l.plainLength());
                 }
             }
-            PackFormat.Finished f = b.finish(crypto);
-            backend.put(PackFormat.name(f.id()), f.bytes(), 0, f.length());
+            PackFormat.Finished f = b.store(crypto);
             copies.addAll(f.entries());
             dev.cairn.internal.repo.IndexFormat.write(backend, copies, crypto);
 
@@ -557,11 +556,9 @@ class PruneTest {
         new Random(seed).nextBytes(plain);
         Id id = crypto.blobId(plain, 0, plain.length);
         byte[] enc = crypto.encrypt(plain, BlobLocation.associatedData(BlobLocation.DATA, 0, id));
-        PackFormat.Builder b = new PackFormat.Builder(200_000);
+        PackFormat.Builder b = PackFormat.Builder.of(backend, 200_000);
         b.add(id, BlobLocation.DATA, 0, enc, plain.length);
-        PackFormat.Finished f = b.finish(crypto);
-        backend.put(PackFormat.name(f.id()), f.bytes(), 0, f.length());
-        return f.id();
+        return b.store(crypto).id();
     }
 
     private static boolean exists(Path dir, Id pack) {

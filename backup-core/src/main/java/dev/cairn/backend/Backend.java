@@ -33,6 +33,71 @@ public interface Backend extends AutoCloseable {
      */
     void put(String name, byte[] data, int off, int len) throws IOException;
 
+    /**
+     * Starts an object written in pieces whose name is known only once it is complete (a pack is
+     * named by the hash of its bytes). The default keeps the pieces in memory and {@link #put}s
+     * them on {@link Staged#commit}; a backend that can write as it goes overrides it (the local
+     * one writes a file beside where the object will be: a pack never sits in memory whole).
+     *
+     * @param prefix   where the object's name will start, such as {@code "data/"}
+     * @param sizeHint the expected size, for a buffer's first capacity
+     */
+    default Staged stage(String prefix, int sizeHint) throws IOException {
+        return new Staged.InMemory(this, sizeHint);
+    }
+
+    /** An object being written: see {@link #stage}. Not thread-safe. */
+    interface Staged extends java.io.Closeable {
+        /** Appends {@code b[off, off+len)}; the implementation does not keep {@code b}. */
+        void write(byte[] b, int off, int len) throws IOException;
+
+        /**
+         * Stores what was written under {@code name}, with {@link #put}'s guarantees (atomic,
+         * create-only: {@link FileAlreadyExistsException} if the name exists). Once only.
+         */
+        void commit(String name) throws IOException;
+
+        /** Drops what was written unless it was committed. */
+        @Override
+        void close() throws IOException;
+
+        /** Pieces kept in one growing array, {@link Backend#put} on commit. */
+        final class InMemory implements Staged {
+            private final Backend backend;
+            private final int sizeHint;
+            private byte[] buf;
+            private int length;
+
+            public InMemory(Backend backend, int sizeHint) {
+                this.backend = backend;
+                this.sizeHint = sizeHint;
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                if (buf == null) {
+                    buf = new byte[Math.max(sizeHint, len)];
+                } else if (buf.length - length < len) {
+                    buf = java.util.Arrays.copyOf(buf, (int) Math.min(Integer.MAX_VALUE - 8,
+                            Math.max((long) buf.length * 2, (long) length + len)));
+                }
+                System.arraycopy(b, off, buf, length, len);
+                length += len;
+            }
+
+            @Override
+            public void commit(String name) throws IOException {
+                backend.put(name, buf == null ? new byte[0] : buf, 0, length);
+                buf = null;
+            }
+
+            @Override
+            public void close() {
+                buf = null;
+            }
+        }
+    }
+
     /** Reads a whole object. @throws NoSuchFileException if it does not exist */
     byte[] get(String name) throws IOException;
 

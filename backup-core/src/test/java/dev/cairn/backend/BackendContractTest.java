@@ -70,6 +70,36 @@ public abstract class BackendContractTest {
         assertThat(backend.get("keys/k1")).containsExactly(1, 2, 3);
     }
 
+    /**
+     * A staged write (a pack, named by its hash once written): nothing is listed until commit, the
+     * pieces are stored in order, the name is create-only like put's, and a write closed without
+     * commit leaves nothing behind.
+     */
+    @Test
+    void staged_writesPieces_thenCommits_orLeavesNothing() throws IOException {
+        byte[] data = bytes(300_000, 7);
+        try (Backend.Staged s = backend.stage("data/", 1000)) {
+            s.write(data, 0, 100);
+            s.write(data, 100, 200_000);
+            s.write(data, 200_100, data.length - 200_100);
+            assertThat(backend.list("data/")).isEmpty();
+            s.commit("data/5e/staged");
+        }
+        assertThat(backend.get("data/5e/staged")).isEqualTo(data);
+        assertThat(backend.list("data/")).extracting(ObjectInfo::name).containsExactly("data/5e/staged");
+
+        try (Backend.Staged s = backend.stage("data/", 10)) {
+            s.write(new byte[]{1, 2}, 0, 2);
+            assertThatThrownBy(() -> s.commit("data/5e/staged")).isInstanceOf(FileAlreadyExistsException.class);
+        }
+        assertThat(backend.get("data/5e/staged")).isEqualTo(data);
+
+        try (Backend.Staged s = backend.stage("data/", 10)) {
+            s.write(data, 0, 5000);
+        }
+        assertThat(backend.list("data/")).extracting(ObjectInfo::name).containsExactly("data/5e/staged");
+    }
+
     @Test
     void rangeGet_returnsExactRange() throws IOException {
         byte[] data = bytes(10_000, 2);

@@ -62,27 +62,101 @@ public final class LocalBackend implements Backend {
         Path tmp = dir.resolve("." + target.getFileName() + "." + UUID.randomUUID() + TMP_SUFFIX);
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                // At most 1 MiB per write: the JDK copies a heap buffer through a temporary direct
-                // buffer of the write's size and caches it per thread (16 MiB packs would pin 16 MiB
-                // of native memory per writer thread).
-                for (int pos = off, end = off + len; pos < end; ) {
-                    ByteBuffer bb = ByteBuffer.wrap(data, pos, Math.min(IO_SLICE, end - pos));
-                    while (bb.hasRemaining()) {
-                        pos += ch.write(bb);
-                    }
-                }
+                write(ch, data, off, len);
                 ch.force(true);
             }
-            try {
-                // A hard link is create-only: it fails if the target exists, so nothing is overwritten.
-                Files.createLink(target, tmp);
-            } catch (UnsupportedOperationException | AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            }
+            publish(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);
         }
-        fsyncDirectory(dir);
+    }
+
+    private static void write(FileChannel ch, byte[] data, int off, int len) throws IOException {
+        // At most 1 MiB per write: the JDK copies a heap buffer through a temporary direct buffer of
+        // the write's size and caches it per thread (16 MiB packs would pin 16 MiB of native memory
+        // per writer thread).
+        for (int pos = off, end = off + len; pos < end; ) {
+            ByteBuffer bb = ByteBuffer.wrap(data, pos, Math.min(IO_SLICE, end - pos));
+            while (bb.hasRemaining()) {
+                pos += ch.write(bb);
+            }
+        }
+    }
+
+    /** Links a synced temporary file into place (create-only) and syncs the directory. */
+    private static void publish(Path tmp, Path target) throws IOException {
+        try {
+            // A hard link is create-only: it fails if the target exists, so nothing is overwritten.
+            Files.createLink(target, tmp);
+        } catch (UnsupportedOperationException | AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+        fsyncDirectory(target.getParent());
+    }
+
+    /**
+     * Writes the pieces to a temporary file in the prefix's directory as they come (hidden from
+     * {@link #list}); commit syncs it and links it into place like {@link #put}.
+     */
+    @Override
+    public Staged stage(String prefix, int sizeHint) throws IOException {
+        int slash = prefix.lastIndexOf('/');
+        Path dir = slash < 0 ? root : resolve(prefix.substring(0, slash));
+        Files.createDirectories(dir);
+        Path tmp = dir.resolve(".staged." + UUID.randomUUID() + TMP_SUFFIX);
+        FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        return new Staged() {
+            // Pieces (blobs of a few KiB) gather here: one write call per IO_SLICE, not per blob.
+            private final byte[] buf = new byte[IO_SLICE];
+            private int buffered;
+            private boolean done;
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (buffered + len > buf.length) {
+                    flush();
+                    if (len > buf.length) {
+                        LocalBackend.write(ch, b, off, len);
+                        return;
+                    }
+                }
+                System.arraycopy(b, off, buf, buffered, len);
+                buffered += len;
+            }
+
+            private void flush() throws IOException {
+                LocalBackend.write(ch, buf, 0, buffered);
+                buffered = 0;
+            }
+
+            @Override
+            public void commit(String name) throws IOException {
+                if (done) {
+                    throw new IllegalStateException("already committed or closed");
+                }
+                Path target = resolve(name);
+                flush();
+                ch.force(true);
+                ch.close();
+                done = true;
+                try {
+                    Files.createDirectories(target.getParent());
+                    publish(tmp, target);
+                } finally {
+                    Files.deleteIfExists(tmp);
+                }
+            }
+
+            @Override
+            public void close() throws IOException {
+                done = true;
+                try {
+                    ch.close();
+                } finally {
+                    Files.deleteIfExists(tmp);
+                }
+            }
+        };
     }
 
     private static void fsyncDirectory(Path dir) {

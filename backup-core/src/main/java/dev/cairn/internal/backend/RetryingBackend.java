@@ -90,6 +90,18 @@ public final class RetryingBackend implements Backend {
         return inner.location();
     }
 
+    /**
+     * The inner backend's staged write when it writes as it goes (a local directory: its failures,
+     * a full disk or a read-only file system, are not transient, and the pieces are not kept to
+     * write again); otherwise pieces kept in memory and committed through this backend's retried
+     * {@link #put}.
+     */
+    @Override
+    public Staged stage(String prefix, int sizeHint) throws IOException {
+        Staged s = inner.stage(prefix, sizeHint);
+        return s instanceof Staged.InMemory ? new Staged.InMemory(this, sizeHint) : s;
+    }
+
     @Override
     public void put(String name, byte[] data, int off, int len) throws IOException {
         boolean[] tried = {false};

@@ -42,7 +42,14 @@ public final class BlobStore {
     private final ExecutorService workers;
     private final Semaphore budget;
     private final int budgetBytes;
+    /**
+     * Ids of the blobs being stored: claimed by the thread that stores one, dropped once its pack
+     * is uploaded and indexed (so the set holds what is in flight and in open packs, not every
+     * blob of a backup).
+     */
     private final Set<Id> inFlight = ConcurrentHashMap.newKeySet();
+    /** Ids of the blobs {@link #putStored} added (a repack copies each blob once). */
+    private final Set<Id> copied = ConcurrentHashMap.newKeySet();
     private final Object[] packLocks = {new Object(), new Object()};
     private final PackFormat.Builder[] packs = new PackFormat.Builder[2];
     private final List<BlobLocation> written = new ArrayList<>();
@@ -96,6 +103,11 @@ public final class BlobStore {
         return index;
     }
 
+    /** Blobs claimed and not yet indexed (tests: none once a store is flushed). */
+    int claims() {
+        return inFlight.size();
+    }
+
     /**
      * Queues a data chunk; the returned future yields its id once the blob is stored or found.
      * Takes ownership of {@code chunk}. Blocks while the in-flight budget is spent.
@@ -114,9 +126,25 @@ public final class BlobStore {
         return submitData(buf, off, len, true);
     }
 
+    /**
+     * Whether the caller is to store the blob {@code id}: not indexed and not claimed by another
+     * thread. An uploader indexes a pack's blobs before it drops their claims, so a claim won after
+     * that finds the blob indexed on the second look.
+     */
+    private boolean claim(Id id) {
+        if (index.contains(id) || !inFlight.add(id)) {
+            return false;
+        }
+        if (index.contains(id)) {
+            inFlight.remove(id);
+            return false;
+        }
+        return true;
+    }
+
     private CompletableFuture<Id> submitData(byte[] buf, int off, int len, boolean copy) throws InterruptedException {
         Id id = crypto.blobId(buf, off, len);
-        if (index.contains(id) || !inFlight.add(id)) {
+        if (!claim(id)) {
             return CompletableFuture.completedFuture(id);
         }
         int cost = Math.min(len, budgetBytes);
@@ -178,7 +206,7 @@ public final class BlobStore {
                 try {
                     for (int pos = off; i < count; pos += lens[i], i++) {
                         Id id = crypto.blobId(buf, pos, lens[i]);
-                        if (!index.contains(id) && inFlight.add(id)) {
+                        if (claim(id)) {
                             storeNew(id, buf, pos, lens[i], BlobLocation.DATA);
                         }
                         ids[i].complete(id);
@@ -212,7 +240,7 @@ public final class BlobStore {
 
     private Id store(byte[] plain, int off, int len, int type) throws IOException {
         Id id = crypto.blobId(plain, off, len);
-        if (index.contains(id) || !inFlight.add(id)) {
+        if (!claim(id)) {
             return id;
         }
         return storeNew(id, plain, off, len, type);
@@ -249,15 +277,23 @@ public final class BlobStore {
             if (b != null && b.count() > 0 && (b.size() + (long) enc.length > config.packSize()
                     || b.finishedSize(enc.length) > config.packSize() + PACK_HEADROOM)) {
                 // This blob would overflow the pack: close it first, so packs stay within packSize and
-                // the header of many small blobs still fits the array (no 18 MiB copy of a 16 MiB pack).
+                // the header of many small blobs still fits a buffer of packSize + PACK_HEADROOM.
                 full = b;
                 b = null;
             }
-            if (b == null) {
-                b = packs[type] = type == BlobLocation.DATA ? dataPackBuilder(enc.length)
-                        : new PackFormat.Builder(1 << 20);
+            try {
+                if (b == null) {
+                    b = packs[type] = PackFormat.Builder.of(backend, type == BlobLocation.DATA
+                            ? Math.max(config.packSize(), enc.length) + PACK_HEADROOM : 1 << 20);
+                }
+                b.add(id, type, compression, enc, plainLength);
+            } catch (IOException e) {
+                // A pack that could not be written is dropped with its blobs (their claims go with the
+                // failure); the packs already stored stay.
+                packs[type] = null;
+                closeQuietly(b, e);
+                throw packWriteFailed(e);
             }
-            b.add(id, type, compression, enc, plainLength);
         }
         bytesStored.addAndGet(enc.length);
         if (full != null) {
@@ -265,13 +301,23 @@ public final class BlobStore {
         }
     }
 
-    /** Room past packSize in a data pack's array for its header and trailer. */
+    /** Room past packSize in a data pack's buffer for its header and trailer. */
     private static final int PACK_HEADROOM = 64 << 10;
 
-    private PackFormat.Builder dataPackBuilder(int firstBlob) {
-        // A new array per pack, not a pool: a spare pooled array is 16 MiB more live heap while both
-        // workers upload to a slow backend (S3), which a 144 MiB heap cannot spare.
-        return new PackFormat.Builder(Math.max(config.packSize(), firstBlob) + PACK_HEADROOM);
+    private BackendException packWriteFailed(IOException e) {
+        return new BackendException("Cannot write a pack to " + backend.location() + ": " + e.getMessage()
+                + ". Nothing is lost; run the backup again when the storage is writable.", true, e);
+    }
+
+    private static void closeQuietly(PackFormat.Builder b, Exception cause) {
+        if (b == null) {
+            return;
+        }
+        try {
+            b.close();
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e);
+        }
     }
 
     /**
@@ -281,11 +327,29 @@ public final class BlobStore {
      * added through this store is skipped. The caller has verified the bytes.
      */
     public void putStored(BlobLocation loc, byte[] src, int off) throws IOException {
-        if (!inFlight.add(loc.id())) {
+        if (!copied.add(loc.id())) {
             return;
         }
         byte[] enc = dev.cairn.internal.util.Bytes.copy(src, off, off + loc.storedLength());
         addToPack(loc.id(), loc.type(), loc.compression(), enc, loc.plainLength());
+    }
+
+    /** Drops the packs still open (their staged bytes), after a failure that stops this store. */
+    public void discardOpenPacks() {
+        for (int t = 0; t < 2; t++) {
+            PackFormat.Builder b;
+            synchronized (packLocks[t]) {
+                b = packs[t];
+                packs[t] = null;
+            }
+            if (b != null) {
+                try {
+                    b.close();
+                } catch (IOException | RuntimeException ignored) {
+                    // Best effort: a local repository's staged file is hidden from listings.
+                }
+            }
+        }
     }
 
     /** Uploads partly filled packs without writing an index file (the caller indexes them). */
@@ -317,27 +381,36 @@ public final class BlobStore {
     }
 
     private void upload(PackFormat.Builder b) throws IOException {
-        PackFormat.Finished f = b.finish(crypto);
-        String name = PackFormat.name(f.id());
+        PackFormat.Finished f;
+        int blobBytes = b.size();
         try {
-            backend.put(name, f.bytes(), 0, f.length());
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-            // Same bytes, same name: an identical pack is already stored.
+            f = b.store(crypto);
         } catch (IOException e) {
-            throw new BackendException("Cannot write pack " + name + " to " + backend.location() + ": " + e.getMessage()
-                    + ". Nothing is lost; run the backup again when the storage is writable.", true, e);
+            closeQuietly(b, e);
+            throw packWriteFailed(e);
         }
-        bytesStored.addAndGet(PackFormat.TRAILER + (f.length() - b.size()));
+        bytesStored.addAndGet(f.length() - blobBytes); // header and trailer
+        int unindexed;
         synchronized (written) {
             written.addAll(f.entries());
+            unindexed = written.size();
         }
         for (BlobLocation l : f.entries()) {
             index.add(l);
         }
-        if (System.nanoTime() - lastIndexWrite >= indexEveryNanos) {
+        for (BlobLocation l : f.entries()) {
+            inFlight.remove(l.id()); // indexed first: see claim()
+        }
+        if (unindexed >= INDEX_MAX_BLOBS || System.nanoTime() - lastIndexWrite >= indexEveryNanos) {
             writeIndex();
         }
     }
+
+    /**
+     * Blobs after which an index file is written even before {@code indexEvery} has passed (as
+     * restic does at 50,000): the locations waiting for it are objects, ~100 bytes each.
+     */
+    static final int INDEX_MAX_BLOBS = 50_000;
 
     /** Writes one index file naming every pack uploaded since the last one. */
     private void writeIndex() throws IOException {

@@ -572,28 +572,33 @@ public final class Pruner {
         }
         BlobStore store = new BlobStore(backend, crypto, config, BlobIndex.empty(), workers, inFlightBytes,
                 Duration.ofDays(365));
-        for (Map.Entry<Id, List<BlobLocation>> e : byPack.entrySet()) {
-            cancel.check();
-            Id pack = e.getKey();
-            String name = PackFormat.name(pack);
-            byte[] bytes = backend.get(name);
-            for (BlobLocation l : e.getValue()) {
-                if ((long) l.offset() + l.storedLength() > bytes.length || !verifies(l, bytes)) {
-                    // A download corrupted in transit reads clean again; damage at rest fails each time.
-                    bytes = Reread.verified(() -> {
-                        byte[] b = backend.get(name);
-                        if ((long) l.offset() + l.storedLength() > b.length || !verifies(l, b)) {
-                            throw new IntegrityException("Cannot prune: blob " + l.id().shortHex() + " in pack "
-                                    + pack.shortHex() + " fails verification, and a snapshot uses it. Nothing was"
-                                    + " deleted. Run `cairn check --read-data`, then `cairn repair snapshots`.");
-                        }
-                        return b;
-                    });
+        try {
+            for (Map.Entry<Id, List<BlobLocation>> e : byPack.entrySet()) {
+                cancel.check();
+                Id pack = e.getKey();
+                String name = PackFormat.name(pack);
+                byte[] bytes = backend.get(name);
+                for (BlobLocation l : e.getValue()) {
+                    if ((long) l.offset() + l.storedLength() > bytes.length || !verifies(l, bytes)) {
+                        // A download corrupted in transit reads clean again; damage at rest fails each time.
+                        bytes = Reread.verified(() -> {
+                            byte[] b = backend.get(name);
+                            if ((long) l.offset() + l.storedLength() > b.length || !verifies(l, b)) {
+                                throw new IntegrityException("Cannot prune: blob " + l.id().shortHex() + " in pack "
+                                        + pack.shortHex() + " fails verification, and a snapshot uses it. Nothing was"
+                                        + " deleted. Run `cairn check --read-data`, then `cairn repair snapshots`.");
+                            }
+                            return b;
+                        });
+                    }
+                    store.putStored(l, bytes, l.offset());
                 }
-                store.putStored(l, bytes, l.offset());
             }
+            store.flushPacks();
+        } catch (IOException | RuntimeException e) {
+            store.discardOpenPacks(); // a cancelled or failed repack leaves no staged pack behind
+            throw e;
         }
-        store.flushPacks();
         return store.index().addedBlobs();
     }
 

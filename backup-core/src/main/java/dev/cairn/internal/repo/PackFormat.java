@@ -39,30 +39,48 @@ public final class PackFormat {
         }
     }
 
-    /** Accumulates encrypted blobs of one type into a pack. Not thread-safe. */
-    public static final class Builder {
-        private final BinWriter body;
+    /**
+     * Accumulates encrypted blobs of one type into a pack, written as they come to a
+     * {@link dev.cairn.backend.Backend.Staged} (a local repository's file: no pack is held in
+     * memory; other backends keep it in one array) and hashed on the way for the pack's name.
+     * Not thread-safe.
+     */
+    public static final class Builder implements java.io.Closeable {
+        private final dev.cairn.backend.Backend.Staged out;
+        private final MessageDigest sha;
         private final List<BlobLocation> entries = new ArrayList<>();
+        private int length;
 
-        public Builder(int initialCapacity) {
-            body = new BinWriter(initialCapacity);
+        public Builder(dev.cairn.backend.Backend.Staged out) {
+            this.out = out;
+            try {
+                sha = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
-        /** A builder writing into {@code buffer} (reused from an earlier pack: see {@link Finished#bytes()}). */
-        public Builder(byte[] buffer) {
-            body = new BinWriter(buffer);
+        /** A builder for a pack of {@code backend}, to be stored by {@link #store}. */
+        public static Builder of(dev.cairn.backend.Backend backend, int sizeHint) throws java.io.IOException {
+            return new Builder(backend.stage("data/", sizeHint));
         }
 
-        public void add(Id id, int type, int compression, byte[] stored, int plainLength) {
-            if (body.length() + (long) stored.length > Integer.MAX_VALUE - (1 << 24)) {
+        public void add(Id id, int type, int compression, byte[] stored, int plainLength) throws java.io.IOException {
+            if (length + (long) stored.length > Integer.MAX_VALUE - (1 << 24)) {
                 throw new IllegalStateException("pack too large");
             }
-            entries.add(new BlobLocation(id, null, body.length(), stored.length, plainLength, type, compression));
-            body.raw(stored);
+            entries.add(new BlobLocation(id, null, length, stored.length, plainLength, type, compression));
+            write(stored, 0, stored.length);
+        }
+
+        private void write(byte[] b, int off, int len) throws java.io.IOException {
+            sha.update(b, off, len);
+            out.write(b, off, len);
+            length += len;
         }
 
         public int size() {
-            return body.length();
+            return length;
         }
 
         public int count() {
@@ -71,11 +89,14 @@ public final class PackFormat {
 
         /** The finished pack's length (blobs, encrypted header, trailer) with one more blob of {@code stored} bytes. */
         public long finishedSize(int stored) {
-            return body.length() + (long) stored + 8 + (entries.size() + 1L) * ENTRY + Crypto.OVERHEAD + TRAILER;
+            return length + (long) stored + 8 + (entries.size() + 1L) * ENTRY + Crypto.OVERHEAD + TRAILER;
         }
 
-        /** Appends header and trailer; returns the pack's bytes, name and entries. */
-        public Finished finish(Crypto crypto) {
+        /**
+         * Appends header and trailer and stores the pack under its name (a pack of that name holds
+         * the same bytes: it stays); returns its id, length and entries.
+         */
+        public Finished store(Crypto crypto) throws java.io.IOException {
             BinWriter h = new BinWriter(8 + entries.size() * ENTRY);
             h.u32(1).u32(entries.size());
             for (BlobLocation e : entries) {
@@ -83,17 +104,27 @@ public final class PackFormat {
                         .u32(e.plainLength());
             }
             byte[] header = crypto.encrypt(h.toByteArray(), HEADER_AD);
-            body.raw(header).u32(header.length).raw(MAGIC);
-            // No copy of the (16 MiB) pack: the builder's array is handed over with its length.
-            byte[] bytes = body.array();
-            int length = body.length();
-            Id packId = sha256(bytes, 0, length);
+            write(header, 0, header.length);
+            byte[] trailer = new BinWriter(TRAILER).u32(header.length).raw(MAGIC).toByteArray();
+            write(trailer, 0, trailer.length);
+            Id packId = Id.of(sha.digest());
             List<BlobLocation> located = new ArrayList<>(entries.size());
             for (BlobLocation e : entries) {
                 located.add(new BlobLocation(e.id(), packId, e.offset(), e.storedLength(), e.plainLength(), e.type(),
                         e.compression()));
             }
-            return new Finished(packId, bytes, length, located);
+            try {
+                out.commit(name(packId));
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                // Same bytes, same name: an identical pack is already stored.
+            }
+            return new Finished(packId, length, located);
+        }
+
+        /** Drops the pack unless it was stored. */
+        @Override
+        public void close() throws java.io.IOException {
+            out.close();
         }
     }
 
@@ -113,8 +144,8 @@ public final class PackFormat {
         return parseHeader(pack, header, size, crypto, "pack " + pack.shortHex());
     }
 
-    /** A finished pack: {@code bytes[0, length)}; the builder must not be used afterwards. */
-    public record Finished(Id id, byte[] bytes, int length, List<BlobLocation> entries) {
+    /** A stored pack: its id (the SHA-256 of its bytes, its name), length and blobs. */
+    public record Finished(Id id, int length, List<BlobLocation> entries) {
     }
 
     /** Reads the trailer of a pack: the header length (bounds-checked against the pack size). */

@@ -31,6 +31,30 @@ class LocalBackendTest extends BackendContractTest {
         }
     }
 
+    /**
+     * A staged pack goes to a file as it is written (no more than one I/O slice of it held in
+     * memory, never the whole pack), and is gone if not committed.
+     */
+    @Test
+    void staged_isWrittenAsItGoes_andLeavesNoTemporaryFiles() throws IOException {
+        try (Backend.Staged s = backend.stage("data/", 16 << 20)) {
+            for (int i = 0; i < 10; i++) {
+                s.write(new byte[100_000], 0, 100_000);
+            }
+            try (Stream<Path> files = Files.walk(dir)) {
+                assertThat(files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum())
+                        .isGreaterThanOrEqualTo(1_000_000 - dev.cairn.internal.util.Bytes.IO_SLICE);
+            }
+            s.commit("data/bb/y");
+        }
+        try (Backend.Staged s = backend.stage("data/", 16 << 20)) {
+            s.write(new byte[10], 0, 10);
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            assertThat(s.filter(Files::isRegularFile).map(p -> p.getFileName().toString())).containsExactly("y");
+        }
+    }
+
     @Test
     void names_cannotEscapeTheRoot() {
         assertThatThrownBy(() -> backend.put("../evil", new byte[1], 0, 1)).isInstanceOf(IllegalArgumentException.class);
