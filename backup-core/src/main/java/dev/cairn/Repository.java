@@ -111,9 +111,8 @@ public final class Repository implements AutoCloseable {
 
     /**
      * Starts, on a background thread and once per JVM, what opening a repository needs first:
-     * loading Jackson and Tink and getting the JDK's AES-GCM and SHA-2 code compiled (the first
-     * multi-MiB decryption otherwise runs in the interpreter). Optional: opening calls it too; an
-     * application that calls it at start shortens its first open by a few hundred milliseconds.
+     * loading Jackson and Tink. Optional: opening calls it too; an application that calls it at
+     * start shortens its first open by a few hundred milliseconds.
      */
     public static void warmUp() {
         dev.cairn.internal.crypto.Warmup.start();
