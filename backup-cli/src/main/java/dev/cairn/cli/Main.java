@@ -76,6 +76,8 @@ public final class Main {
         CommandLine cl = commandLine(root, args);
         try {
             return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            return failure(e, root);
         } finally {
             out.flush();
             err.flush();
@@ -171,7 +173,14 @@ public final class Main {
     static int failure(Throwable ex, CairnCommand root) {
         int code;
         String message;
-        if (ex instanceof BackupException be) {
+        OutOfMemoryError oom = outOfMemory(ex);
+        if (oom != null) {
+            code = ErrorCode.FAILED.exitCode();
+            message = "Out of memory (" + oom.getMessage() + ", at most " + (Runtime.getRuntime().maxMemory() >> 20)
+                    + " MiB): the in-memory index takes ~50 bytes per blob of the repository and ~75 per blob a"
+                    + " backup adds. Run again with a larger heap, e.g. CAIRN_HEAP=512m (the cairn launcher), or"
+                    + " -Xmx512m for java. Nothing stored was lost; a backup's stored data is reused.";
+        } else if (ex instanceof BackupException be) {
             code = be.code().exitCode();
             message = be.getMessage();
         } else {
@@ -186,6 +195,16 @@ public final class Main {
             ex.printStackTrace(root.err);
         }
         return code;
+    }
+
+    /** The OutOfMemoryError in {@code ex}'s causes, or null. */
+    private static OutOfMemoryError outOfMemory(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof OutOfMemoryError o) {
+                return o;
+            }
+        }
+        return null;
     }
 
     /** Collapses a message onto one line (a command's error output may hold several). */

@@ -429,6 +429,47 @@ class CliIT {
         assertThat(without.err()).contains("no secret resolver for 'testvault' (known: env, file)");
     }
 
+    /**
+     * A heap too small for the work (here the key derivation's 64 MiB, under CAIRN_HEAP=40m) ends
+     * with one line saying what to raise, not a JVM stack trace; a CAIRN_HEAP that is not a size is
+     * refused before the JVM starts.
+     */
+    @Test
+    void outOfMemory_namesTheHeapToRaise_throughTheLauncher() throws IOException {
+        Path launcher = JAR.resolveSibling("cairn");
+        Map<String, String> e = new HashMap<>(env);
+        e.put("JAVA_HOME", System.getProperty("java.home"));
+        e.put("CAIRN_REPOSITORY", tmp.resolve("small-heap").toString());
+        e.put("CAIRN_HEAP", "40m");
+        e.remove("CAIRN_KDF_MEMORY_KIB"); // the default key derivation: 64 MiB
+        e.remove("CAIRN_KDF_ITERATIONS");
+        String out = launch(launcher, e, "init");
+        assertThat(out).startsWith("cairn: Out of memory").contains("CAIRN_HEAP=512m").doesNotContain("\tat ");
+        assertThat(tmp.resolve("small-heap").resolve("config")).doesNotExist();
+
+        e.put("CAIRN_HEAP", "lots");
+        assertThat(launch(launcher, e, "snapshots")).contains("CAIRN_HEAP must be a size such as 512m");
+    }
+
+    private String launch(Path launcher, Map<String, String> environment, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("sh", launcher.toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile());
+        pb.environment().clear();
+        pb.environment().putAll(environment);
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String out = CairnProcess.read(p.getInputStream());
+        try {
+            assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(ex);
+        }
+        assertThat(p.exitValue()).as(out).isNotZero();
+        return out;
+    }
+
     @Test
     void versionJson_andCompletion() {
         Map<String, String> bare = Map.of("PATH", System.getenv("PATH"));

@@ -109,16 +109,15 @@ class BlobIndexTest {
     }
 
     @Test
-    void added_blobsAreVisible_andMerged() {
+    void added_blobsAreVisible() {
         Random r = new Random(5);
         BlobIndex idx = BlobIndex.empty();
         Id id = randomId(r);
         BlobLocation loc = new BlobLocation(id, randomId(r), 0, 100, 60, 0, 0);
         idx.add(loc);
         assertThat(idx.get(id)).isEqualTo(loc);
-        BlobIndex m = idx.merged();
-        assertThat(m.size()).isEqualTo(1);
-        assertThat(m.get(id)).isEqualTo(loc);
+        assertThat(idx.contains(id)).isTrue();
+        assertThat(idx.all()).containsExactly(loc);
     }
 
     /**
@@ -183,9 +182,6 @@ class BlobIndexTest {
         double perBlob = (double) idx.addedRetainedBytes() / n;
         System.out.printf("added blobs: %.1f bytes per blob%n", perBlob);
         assertThat(perBlob).isLessThanOrEqualTo(80.0);
-        BlobIndex merged = idx.merged();
-        assertThat(merged.size()).isEqualTo(n);
-        assertThat(merged.get(locs.get(n - 1).id())).isEqualTo(locs.get(n - 1));
     }
 
     @Test
