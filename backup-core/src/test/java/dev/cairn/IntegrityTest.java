@@ -62,6 +62,48 @@ class IntegrityTest {
         }
     }
 
+    /**
+     * The structural check on a compact index (no object per blob): it counts each tree and blob
+     * once however many snapshots hold it, names an index entry its pack's header does not list and
+     * a blob indexed twice with different sizes, and warns of a pack no index names.
+     */
+    @Test
+    void check_countsOnce_andNamesIndexEntriesThePacksDoNotHold() throws IOException {
+        Path src = twoFiles();
+        try (Repository repo = TestRepos.fast(tmp.resolve("repo")).packSize(1 << 20).init()) {
+            repo.backup(src).run();
+            repo.backup(src).run();
+            var internals = repo.internals();
+            var index = (dev.cairn.internal.repo.BlobIndex) internals.get("index");
+            long data = index.all().stream().filter(l -> l.type() == dev.cairn.internal.repo.BlobLocation.DATA)
+                    .count();
+            CheckReport clean = repo.check().run();
+            assertThat(clean.ok()).as("%s", clean).isTrue();
+            assertThat(clean.blobs()).isEqualTo(data);
+            assertThat(clean.trees()).isEqualTo(2); // the root (holding src) and src: the same in both snapshots
+
+            var backend = (dev.cairn.backend.Backend) internals.get("backend");
+            var crypto = (dev.cairn.internal.crypto.Crypto) internals.get("crypto");
+            var l = index.all().stream().filter(x -> x.type() == dev.cairn.internal.repo.BlobLocation.DATA)
+                    .findFirst().orElseThrow();
+            var moved = new dev.cairn.internal.repo.BlobLocation(l.id(), l.pack(), l.offset() + 1, l.storedLength(),
+                    l.plainLength() + 1, l.type(), l.compression());
+            dev.cairn.internal.repo.IndexFormat.write(backend, List.of(moved), crypto);
+            try (var b = dev.cairn.internal.repo.PackFormat.Builder.of(backend, 1000)) {
+                byte[] enc = crypto.encrypt(new byte[]{1, 2, 3}, new byte[0]);
+                b.add(dev.cairn.internal.util.Id.of(new byte[32]), dev.cairn.internal.repo.BlobLocation.DATA, 0, enc, 3);
+                b.store(crypto);
+            }
+            CheckReport bad = repo.check().run();
+            assertThat(bad.ok()).isFalse();
+            assertThat(bad.errors()).anyMatch(e -> e.contains("blob " + l.id().shortHex()
+                    + " is indexed twice with different sizes (" + l.plainLength() + " and " + (l.plainLength() + 1)));
+            assertThat(bad.errors()).anyMatch(e -> e.contains("header does not list blob " + l.id().shortHex()));
+            assertThat(bad.warnings()).anyMatch(w -> w.contains("is not in any index"));
+            assertThat(bad.blobs()).isEqualTo(data);
+        }
+    }
+
     @Test
     void flippedByteInPack_readDataNamesPackAndFiles_unaffectedFileStillRestores() throws IOException {
         Path src = twoFiles();

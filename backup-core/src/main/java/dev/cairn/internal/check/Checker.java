@@ -106,10 +106,10 @@ public final class Checker {
             packSizes.put(Id.parse(hex), o.size());
         }
         presentPacks.putAll(packSizes);
-        // 2. Index files, one by one, so a damaged one is named.
+        // 2. Index files, one by one, so a damaged one is named. Kept compact (no object per blob):
+        // the index, and every entry grouped by pack for the header comparison.
         BlobIndex.Builder ib = new BlobIndex.Builder();
-        Map<Id, List<BlobLocation>> byPack = new HashMap<>();
-        Map<Id, Integer> sizes = new HashMap<>();
+        BlobIndex.Builder entries = new BlobIndex.Builder();
         for (ObjectInfo o : backend.list("index/")) {
             String hex = o.name().substring("index/".length());
             if (!Hex.isHex(hex, 64)) {
@@ -124,33 +124,30 @@ public final class Checker {
                     }
                     f = backend.get(o.name()); // a download corrupted in transit reads clean again
                 }
-                BlobIndex.Builder one = new BlobIndex.Builder();
-                IndexFormat.decode(f, crypto, "index " + hex.substring(0, 8), one);
+                IndexFormat.decode(f, crypto, "index " + hex.substring(0, 8), new BlobIndex.Builder()); // whole or none
                 IndexFormat.decode(f, crypto, "index " + hex.substring(0, 8), ib);
-                for (BlobLocation l : locations(one.build())) {
-                    byPack.computeIfAbsent(l.pack(), k -> new ArrayList<>()).add(l);
-                    Integer prev = sizes.putIfAbsent(l.id(), l.plainLength());
-                    if (prev != null && prev != l.plainLength()) {
-                        errors.add("blob " + l.id().shortHex() + " is indexed twice with different sizes (" + prev
-                                + " and " + l.plainLength() + " bytes)");
-                    }
-                }
+                IndexFormat.decode(f, crypto, "index " + hex.substring(0, 8), entries);
             } catch (IntegrityException e) {
                 errors.add("index file " + hex.substring(0, 8) + " is damaged: " + e.getMessage()
                         + " (run `cairn repair index`)");
             }
         }
         BlobIndex index = ib.build();
+        for (BlobIndex.SizeConflict c : ib.sizeConflicts()) {
+            errors.add("blob " + c.id().shortHex() + " is indexed twice with different sizes (" + c.plainLength()
+                    + " and " + c.otherPlainLength() + " bytes)");
+        }
+        BlobIndex.ByPack byPack = entries.byPack();
         Map<Id, String> problems = new TreeMap<>();
         Map<Id, Id> blobToPack = new HashMap<>();
         // 3. Every indexed pack exists, and its header agrees with the index.
-        for (Map.Entry<Id, List<BlobLocation>> e : byPack.entrySet()) {
-            Id pack = e.getKey();
+        for (Id pack : byPack.packs()) {
             Long size = packSizes.get(pack);
+            List<BlobLocation> indexed = byPack.of(pack);
             if (size == null) {
-                problems.put(pack, "missing: named by the index, absent from the repository (" + e.getValue().size()
+                problems.put(pack, "missing: named by the index, absent from the repository (" + indexed.size()
                         + " blobs)");
-                e.getValue().forEach(l -> blobToPack.put(l.id(), pack));
+                indexed.forEach(l -> blobToPack.put(l.id(), pack));
                 continue;
             }
             try {
@@ -158,7 +155,7 @@ public final class Checker {
                 for (BlobLocation l : dev.cairn.internal.util.Reread.verified(() -> readHeader(pack, size))) {
                     header.add(key(l));
                 }
-                for (BlobLocation l : e.getValue()) {
+                for (BlobLocation l : indexed) {
                     if (!header.contains(key(l))) {
                         errors.add("pack " + pack.shortHex() + " header does not list blob " + l.id().shortHex()
                                 + " where the index puts it");
@@ -167,11 +164,11 @@ public final class Checker {
                 }
             } catch (IntegrityException | IOException ex) {
                 problems.put(pack, "header unreadable: " + ex.getMessage());
-                e.getValue().forEach(l -> blobToPack.put(l.id(), pack));
+                indexed.forEach(l -> blobToPack.put(l.id(), pack));
             }
         }
         for (Id p : packSizes.keySet()) {
-            if (!byPack.containsKey(p)) {
+            if (!byPack.contains(p)) {
                 warnings.add("pack " + p.shortHex() + " is not in any index (left by an interrupted backup; "
                         + "`cairn repair index` adds it, prune will remove it)");
             }
@@ -189,8 +186,8 @@ public final class Checker {
                 errors.add("snapshot " + id.substring(0, 8) + " is damaged: " + ex.getMessage());
             }
         }
-        Set<Id> trees = new HashSet<>();
-        Set<Id> blobs = new HashSet<>();
+        Seen trees = new Seen(index);
+        Seen blobs = new Seen(index);
         for (Snapshot s : snaps) {
             walk(index, s, Id.parse(s.tree()), "", trees, blobs, new LinkedHashSet<>(), null, null);
         }
@@ -203,8 +200,8 @@ public final class Checker {
                     : select(new ArrayList<>(packSizes.keySet()), packSizes, subset, seed);
             List<java.util.concurrent.CompletableFuture<PackProblem>> results = new ArrayList<>();
             for (Id pack : chosen) {
-                List<BlobLocation> indexed = byPack.getOrDefault(pack, List.of());
                 results.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    List<BlobLocation> indexed = byPack.of(pack);
                     PackProblem problem = null;
                     for (int attempt = 1; attempt <= 3; attempt++) {
                         problem = verifyPack(pack, indexed);
@@ -233,7 +230,7 @@ public final class Checker {
             Map<Id, Set<String>> snapsOf = new HashMap<>();
             Map<Id, Set<String>> filesOf = new HashMap<>();
             for (Snapshot s : snaps) {
-                walk(index, s, Id.parse(s.tree()), "", new HashSet<>(), new HashSet<>(), new LinkedHashSet<>(),
+                walk(index, s, Id.parse(s.tree()), "", new Seen(index), new Seen(index), new LinkedHashSet<>(),
                         blobToPack, (pack, path) -> {
                             snapsOf.computeIfAbsent(pack, k -> new LinkedHashSet<>()).add(s.shortId());
                             filesOf.computeIfAbsent(pack, k -> new LinkedHashSet<>()).add(s.shortId() + ":" + path);
@@ -263,8 +260,36 @@ public final class Checker {
         return l.id().hex() + ":" + l.offset() + ":" + l.storedLength() + ":" + l.type();
     }
 
-    private static List<BlobLocation> locations(BlobIndex idx) {
-        return idx.all();
+    /**
+     * Ids seen during a walk: a bit per position in the index (a set of ids took ~100 bytes per blob
+     * of a repository of 500,000 files), and a set for the few that are not indexed.
+     */
+    private static final class Seen {
+        private final BlobIndex index;
+        private final java.util.BitSet indexed;
+        private final Set<Id> other = new HashSet<>();
+
+        Seen(BlobIndex index) {
+            this.index = index;
+            this.indexed = new java.util.BitSet(index.size());
+        }
+
+        /** Whether {@code id} was not seen before (and is now). */
+        boolean add(Id id) {
+            int at = index.position(id);
+            if (at < 0) {
+                return other.add(id);
+            }
+            if (indexed.get(at)) {
+                return false;
+            }
+            indexed.set(at);
+            return true;
+        }
+
+        int size() {
+            return indexed.cardinality() + other.size();
+        }
     }
 
     /** Called for each file (path) with data in a damaged pack. */
@@ -272,7 +297,7 @@ public final class Checker {
         void found(Id pack, String path);
     }
 
-    private void walk(BlobIndex index, Snapshot s, Id tree, String prefix, Set<Id> seenTrees, Set<Id> blobs,
+    private void walk(BlobIndex index, Snapshot s, Id tree, String prefix, Seen seenTrees, Seen blobs,
                       LinkedHashSet<Id> ancestors, Map<Id, Id> watch, Hit hit) {
         if (!ancestors.add(tree)) {
             errors.add("snapshot " + s.shortId() + ": tree " + tree.shortHex() + " at /" + prefix

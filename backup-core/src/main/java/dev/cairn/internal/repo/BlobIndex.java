@@ -110,6 +110,11 @@ public final class BlobIndex {
         return c != 0 ? c : Long.compareUnsigned(ids[b + 3], w3);
     }
 
+    /** The id's position among the sorted blobs (0 to {@link #size()} - 1), or -1; added blobs have none. */
+    public int position(Id id) {
+        return search(id.word(0), id.word(1), id.word(2), id.word(3));
+    }
+
     public boolean contains(Id id) {
         long w0 = id.word(0);
         long w1 = id.word(1);
@@ -345,6 +350,59 @@ public final class BlobIndex {
         }
     }
 
+    /** A blob id collected twice with different plain lengths. */
+    public record SizeConflict(Id id, int plainLength, int otherPlainLength) {
+    }
+
+    /** Entries grouped by pack: see {@link Builder#byPack()}. */
+    public static final class ByPack {
+        private final Builder b;
+        private final int[] order;
+        private final int[] start;
+
+        private ByPack(Builder b, int[] order, int[] start) {
+            this.b = b;
+            this.order = order;
+            this.start = start;
+        }
+
+        /** Every pack with entries. */
+        public List<Id> packs() {
+            List<Id> out = new ArrayList<>();
+            for (int p = 0; p < b.packs.size(); p++) {
+                if (start[p + 1] > start[p]) {
+                    out.add(b.packs.get(p));
+                }
+            }
+            return out;
+        }
+
+        public boolean contains(Id pack) {
+            return count(pack) > 0;
+        }
+
+        public int count(Id pack) {
+            Integer p = b.packOrdinals.get(pack);
+            return p == null ? 0 : start[p + 1] - start[p];
+        }
+
+        /** The entries of one pack, in collection order, as locations. */
+        public List<BlobLocation> of(Id pack) {
+            Integer p = b.packOrdinals.get(pack);
+            if (p == null) {
+                return List.of();
+            }
+            List<BlobLocation> out = new ArrayList<>(start[p + 1] - start[p]);
+            for (int k = start[p]; k < start[p + 1]; k++) {
+                int i = order[k];
+                int pm = b.packMeta[i];
+                out.add(new BlobLocation(Id.ofWords(b.ids[4 * i], b.ids[4 * i + 1], b.ids[4 * i + 2], b.ids[4 * i + 3]),
+                        pack, b.offsets[i], b.stored[i], b.plain[i], (pm >>> PACK_BITS) & 1, (pm >>> (PACK_BITS + 1)) & 1));
+            }
+            return out;
+        }
+    }
+
     /** Collects entries, then sorts them once. Not thread-safe. */
     public static final class Builder {
         private long[] ids = new long[4 * 1024];
@@ -355,7 +413,40 @@ public final class BlobIndex {
         private int n;
         private final Map<Id, Integer> packOrdinals = new HashMap<>();
         private final List<Id> packs = new ArrayList<>();
+        private final List<SizeConflict> sizeConflicts = new ArrayList<>();
         private boolean built;
+
+        /** Ids collected twice with different plain lengths (known once {@link #build()} has run). */
+        public List<SizeConflict> sizeConflicts() {
+            return sizeConflicts;
+        }
+
+        /**
+         * Every entry collected, repeated ids included, grouped by pack (for comparing an index with
+         * pack headers without an object per blob). Instead of {@link #build()}: the builder cannot
+         * be used afterwards.
+         */
+        public ByPack byPack() {
+            if (built) {
+                throw new IllegalStateException("BlobIndex.Builder.build() was already called");
+            }
+            built = true;
+            long[] keys = new long[n];
+            for (int i = 0; i < n; i++) {
+                keys[i] = (long) (packMeta[i] & ((1 << PACK_BITS) - 1)) << 32 | i;
+            }
+            Arrays.sort(keys);
+            int[] order = new int[n];
+            int[] start = new int[packs.size() + 1];
+            for (int k = 0; k < n; k++) {
+                order[k] = (int) keys[k];
+                start[(int) (keys[k] >>> 32) + 1]++;
+            }
+            for (int p = 0; p < packs.size(); p++) {
+                start[p + 1] += start[p];
+            }
+            return new ByPack(this, order, start);
+        }
 
         public void add(byte[] id, Id pack, int offset, int storedLen, int plainLen, int type, int compression) {
             Id tmp = Id.of(id);
@@ -413,6 +504,10 @@ public final class BlobIndex {
             for (int i = 0; i < n; i++) {
                 if (m > 0 && ids[4 * (m - 1)] == ids[4 * i] && ids[4 * (m - 1) + 1] == ids[4 * i + 1]
                         && ids[4 * (m - 1) + 2] == ids[4 * i + 2] && ids[4 * (m - 1) + 3] == ids[4 * i + 3]) {
+                    if (plain[m - 1] != plain[i]) {
+                        sizeConflicts.add(new SizeConflict(Id.ofWords(ids[4 * i], ids[4 * i + 1], ids[4 * i + 2],
+                                ids[4 * i + 3]), plain[m - 1], plain[i]));
+                    }
                     continue; // the same blob in two packs: either copy serves
                 }
                 if (m != i) {
