@@ -407,21 +407,9 @@ class CliIT {
         e.put("JAVA_HOME", System.getProperty("java.home"));
         e.put("CAIRN_CLASSPATH", plugin.toString());
 
-        ProcessBuilder pb = new ProcessBuilder("sh", launcher.toString(), "--config", yaml.toString(), "init",
-                "--json").directory(tmp.toFile());
-        pb.environment().clear();
-        pb.environment().putAll(e);
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        String out = CairnProcess.read(p.getInputStream());
-        try {
-            assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(ex);
-        }
-        assertThat(p.exitValue()).as(out).isZero();
-        assertThat(out).contains("\"location\":\"" + repo + "\"");
+        Launched init = launch(launcher, e, "--config", yaml.toString(), "init", "--json");
+        assertThat(init.code()).as(init.out()).isZero();
+        assertThat(init.out()).contains("\"location\":\"" + repo + "\"");
 
         // Without the plugin, the reference names what is missing.
         CairnProcess.Proc without = cairn(e, tmp, "--config", yaml.toString(), "snapshots");
@@ -443,15 +431,22 @@ class CliIT {
         e.put("CAIRN_HEAP", "40m");
         e.remove("CAIRN_KDF_MEMORY_KIB"); // the default key derivation: 64 MiB
         e.remove("CAIRN_KDF_ITERATIONS");
-        String out = launch(launcher, e, "init");
-        assertThat(out).startsWith("cairn: Out of memory").contains("CAIRN_HEAP=512m").doesNotContain("\tat ");
+        Launched init = launch(launcher, e, "init");
+        assertThat(init.code()).isEqualTo(1);
+        assertThat(init.out()).startsWith("cairn: Out of memory").contains("CAIRN_HEAP=512m").doesNotContain("\tat ");
         assertThat(tmp.resolve("small-heap").resolve("config")).doesNotExist();
 
         e.put("CAIRN_HEAP", "lots");
-        assertThat(launch(launcher, e, "snapshots")).contains("CAIRN_HEAP must be a size such as 512m");
+        Launched bad = launch(launcher, e, "snapshots");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.out()).contains("CAIRN_HEAP must be a size such as 512m");
     }
 
-    private String launch(Path launcher, Map<String, String> environment, String... args) throws IOException {
+    /** A run of the launcher script: exit code, and stdout and stderr together. */
+    private record Launched(int code, String out) {
+    }
+
+    private Launched launch(Path launcher, Map<String, String> environment, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("sh", launcher.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile());
@@ -466,8 +461,7 @@ class CliIT {
             Thread.currentThread().interrupt();
             throw new AssertionError(ex);
         }
-        assertThat(p.exitValue()).as(out).isNotZero();
-        return out;
+        return new Launched(p.exitValue(), out);
     }
 
     @Test

@@ -1,14 +1,8 @@
 package dev.cairn.internal.pipeline;
 
 import dev.cairn.backend.Backend;
-import dev.cairn.backend.ObjectInfo;
-import dev.cairn.backend.local.LocalBackend;
-import dev.cairn.internal.chunker.FastCdc;
-import dev.cairn.internal.crypto.MasterKey;
 import dev.cairn.internal.crypto.Crypto;
 import dev.cairn.internal.repo.BlobIndex;
-import dev.cairn.internal.repo.IndexFormat;
-import dev.cairn.internal.repo.RepoConfig;
 import dev.cairn.internal.util.Id;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,10 +10,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,14 +32,13 @@ class BlobStoreTest {
      */
     @Test
     void manyNewBlobs_leaveNoClaims_andIndexFilesAsTheyGo() throws Exception {
-        Backend backend = new LocalBackend(tmp);
-        Crypto crypto = new Crypto(MasterKey.generate());
-        RepoConfig config = new RepoConfig("0".repeat(64), Instant.now(), Map.of(RepoConfig.DEFAULT_CHUNKING,
-                new RepoConfig.Chunking(FastCdc.ALGORITHM, 64 * 1024, 256 * 1024, 1024 * 1024, 2)), 1 << 20, "zstd", 3);
+        Pipelines p = Pipelines.at(tmp);
+        Backend backend = p.backend();
+        Crypto crypto = p.crypto();
         {
             ExecutorService pool = Executors.newFixedThreadPool(2);
             try {
-                BlobStore store = new BlobStore(backend, crypto, config, BlobIndex.empty(), pool, 1 << 20,
+                BlobStore store = new BlobStore(backend, crypto, p.config(), BlobIndex.empty(), pool, 1 << 20,
                         Duration.ofHours(1));
                 int n = 2 * BlobStore.INDEX_MAX_BLOBS + 5_000;
                 List<CompletableFuture<Id>> ids = new ArrayList<>(n);
@@ -65,11 +56,7 @@ class BlobStoreTest {
                 assertThat(indexFilesBeforeFlush).isGreaterThanOrEqualTo(2);
                 assertThat(store.dataBlobsAdded.get()).isEqualTo(n);
 
-                BlobIndex.Builder fromFiles = new BlobIndex.Builder();
-                for (ObjectInfo o : backend.list("index/")) {
-                    IndexFormat.decode(backend.get(o.name()), crypto, o.name(), fromFiles);
-                }
-                BlobIndex index = fromFiles.build();
+                BlobIndex index = p.indexFromFiles();
                 assertThat(index.size()).isEqualTo(n);
                 for (int i = 0; i < ids.size(); i += 997) {
                     Id id = ids.get(i).get();

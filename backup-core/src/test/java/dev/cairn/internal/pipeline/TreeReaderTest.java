@@ -1,22 +1,13 @@
 package dev.cairn.internal.pipeline;
 
-import dev.cairn.backend.Backend;
-import dev.cairn.backend.ObjectInfo;
-import dev.cairn.backend.local.LocalBackend;
-import dev.cairn.internal.chunker.FastCdc;
-import dev.cairn.internal.crypto.Crypto;
-import dev.cairn.internal.crypto.MasterKey;
 import dev.cairn.internal.repo.BlobIndex;
-import dev.cairn.internal.repo.IndexFormat;
 import dev.cairn.internal.repo.Node;
-import dev.cairn.internal.repo.RepoConfig;
 import dev.cairn.internal.repo.TreeCodec;
 import dev.cairn.internal.util.Id;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,14 +27,11 @@ class TreeReaderTest {
      */
     @Test
     void cache_isBoundedByNodes_andRereadsAreEqual() throws Exception {
-        Backend backend = new LocalBackend(tmp);
-        Crypto crypto = new Crypto(MasterKey.generate());
-        RepoConfig config = new RepoConfig("0".repeat(64), Instant.now(), Map.of(RepoConfig.DEFAULT_CHUNKING,
-                new RepoConfig.Chunking(FastCdc.ALGORITHM, 64 * 1024, 256 * 1024, 1024 * 1024, 2)), 1 << 20, "zstd", 3);
+        Pipelines p = Pipelines.at(tmp);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         List<Id> trees = new ArrayList<>();
         try {
-            BlobStore store = new BlobStore(backend, crypto, config, BlobIndex.empty(), pool, 1 << 20);
+            BlobStore store = new BlobStore(p.backend(), p.crypto(), p.config(), BlobIndex.empty(), pool, 1 << 20);
             for (int t = 0; t < 30; t++) {
                 List<Node> nodes = new ArrayList<>();
                 for (int i = 0; i < 2_500; i++) {
@@ -56,11 +44,7 @@ class TreeReaderTest {
         } finally {
             pool.shutdownNow();
         }
-        BlobIndex.Builder b = new BlobIndex.Builder();
-        for (ObjectInfo o : backend.list("index/")) {
-            IndexFormat.decode(backend.get(o.name()), crypto, o.name(), b);
-        }
-        TreeReader reader = new TreeReader(backend, crypto, b.build());
+        TreeReader reader = new TreeReader(p.backend(), p.crypto(), p.indexFromFiles());
         List<List<Node>> first = new ArrayList<>();
         for (Id t : trees) {
             first.add(reader.tree(t));
