@@ -84,7 +84,10 @@ public final class Repository implements AutoCloseable {
     private final Locks locks;
     private final ExecutorService workers;
     private volatile BlobIndex index;
-    /** The index files {@link #index} was loaded from: another process's changes show as a different set. */
+    /**
+     * The index files {@link #index} was loaded from: another process's changes show as a different
+     * set; null when it must be reloaded.
+     */
     private volatile java.util.Set<String> indexFiles = java.util.Set.of();
 
     private Repository(Backend backend, RepoConfig config, MasterKey master, String keyName, Builder options)
@@ -480,7 +483,7 @@ public final class Repository implements AutoCloseable {
             }
         }
         synchronized (this) {
-            if (!now.equals(indexFiles)) {
+            if (indexFiles == null || !now.equals(indexFiles)) {
                 index = loadIndex();
             }
             return index;
@@ -715,12 +718,17 @@ public final class Repository implements AutoCloseable {
         try {
             store.drain();
             store.flush();
-            synchronized (this) {
-                index = store.index();
-            }
         } catch (IOException | RuntimeException ignored) {
             // Best effort: unindexed packs are harmless (repair index or prune deal with them).
-            store.discardOpenPacks();
+        } finally {
+            store.discardOpenPacks(); // and none opens later (a tree continuation still running)
+            synchronized (this) {
+                // The next operation reloads the index from its files. The store's in-memory index also
+                // holds packs stored before the failure whose index file was never written (a full
+                // disk): a next backup in this process deduplicated against them and wrote a
+                // snapshot naming blobs that no index file lists.
+                indexFiles = null;
+            }
         }
     }
 

@@ -54,6 +54,59 @@ public final class FaultyBackend implements Backend {
         return this;
     }
 
+    private volatile long spaceLeft = Long.MAX_VALUE;
+
+    /**
+     * Bytes that can still be written (puts and staged writes) before every write fails as a full
+     * disk does; {@code Long.MAX_VALUE} frees the disk.
+     */
+    public FaultyBackend spaceLeft(long bytes) {
+        this.spaceLeft = bytes;
+        return this;
+    }
+
+    private synchronized void consume(long n) throws IOException {
+        if (spaceLeft == Long.MAX_VALUE) {
+            return;
+        }
+        if (n > spaceLeft) {
+            spaceLeft = 0;
+            injected.incrementAndGet();
+            throw new IOException("No space left on device");
+        }
+        spaceLeft -= n;
+    }
+
+    /**
+     * Without a {@link #spaceLeft} limit, pieces kept in memory and put on commit (the put draws
+     * this backend's faults, as a remote backend's would); with one, the inner backend's staged
+     * write (a local repository's file), its pieces counted against the space left.
+     */
+    @Override
+    public Staged stage(String prefix, int sizeHint) throws IOException {
+        if (spaceLeft == Long.MAX_VALUE) {
+            return Backend.super.stage(prefix, sizeHint);
+        }
+        Staged s = inner.stage(prefix, sizeHint);
+        return new Staged() {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                consume(len);
+                s.write(b, off, len);
+            }
+
+            @Override
+            public void commit(String name) throws IOException {
+                s.commit(name);
+            }
+
+            @Override
+            public void close() throws IOException {
+                s.close();
+            }
+        };
+    }
+
     /** Faults injected so far. */
     public long injected() {
         return injected.get();
@@ -104,6 +157,7 @@ public final class FaultyBackend implements Backend {
     @Override
     public void put(String name, byte[] data, int off, int len) throws IOException {
         before("put", name);
+        consume(len);
         if (roll() < failRate / 2) {
             injected.incrementAndGet();
             throw new IOException("injected fault: put " + name + " failed after a partial write");

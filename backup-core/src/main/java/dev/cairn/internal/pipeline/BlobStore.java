@@ -51,6 +51,8 @@ public final class BlobStore {
     /** Ids of the blobs {@link #putStored} added (a repack copies each blob once). */
     private final Set<Id> copied = ConcurrentHashMap.newKeySet();
     private final Object[] packLocks = {new Object(), new Object()};
+    /** Set by {@link #discardOpenPacks}: no pack opens afterwards. */
+    private volatile boolean discarded;
     private final PackFormat.Builder[] packs = new PackFormat.Builder[2];
     private final List<BlobLocation> written = new ArrayList<>();
     private final ThreadLocal<ZstdCompressCtx> zstd;
@@ -283,15 +285,20 @@ public final class BlobStore {
             }
             try {
                 if (b == null) {
+                    if (discarded) {
+                        throw new IOException("the backup was stopped by an earlier failure");
+                    }
                     b = packs[type] = PackFormat.Builder.of(backend, type == BlobLocation.DATA
                             ? Math.max(config.packSize(), enc.length) + PACK_HEADROOM : 1 << 20);
                 }
                 b.add(id, type, compression, enc, plainLength);
             } catch (IOException e) {
-                // A pack that could not be written is dropped with its blobs (their claims go with the
-                // failure); the packs already stored stay.
+                // A pack that could not be written (a full disk) is dropped, and the backup fails: the
+                // blobs it held are in no stored pack, so no snapshot may name them; the next backup
+                // stores them again. The packs already stored stay.
                 packs[type] = null;
                 closeQuietly(b, e);
+                closeQuietly(full, e); // the pack this blob closed is not stored either
                 throw packWriteFailed(e);
             }
         }
@@ -341,8 +348,13 @@ public final class BlobStore {
         addToPack(loc.id(), loc.type(), loc.compression(), enc, loc.plainLength());
     }
 
-    /** Drops the packs still open (their staged bytes), after a failure that stops this store. */
+    /**
+     * Drops the packs still open (their staged bytes) and refuses new ones: after a failure that
+     * stops this store, continuations still running (a directory's tree, stored once its files'
+     * blobs are) must not open a pack that nothing would store or delete.
+     */
     public void discardOpenPacks() {
+        discarded = true;
         for (int t = 0; t < 2; t++) {
             PackFormat.Builder b;
             synchronized (packLocks[t]) {
