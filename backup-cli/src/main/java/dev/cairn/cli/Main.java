@@ -177,7 +177,7 @@ public final class Main {
         if (oom != null) {
             code = ErrorCode.FAILED.exitCode();
             message = "Out of memory (" + oom.getMessage() + ", at most " + (Runtime.getRuntime().maxMemory() >> 20)
-                    + " MiB): the in-memory index takes ~50 bytes per blob of the repository and ~75 per blob a"
+                    + " MiB): the in-memory index takes ~50 bytes per blob of the repository and ~70 per blob a"
                     + " backup adds. Run again with a larger heap, e.g. CAIRN_HEAP=512m (the cairn launcher), or"
                     + " -Xmx512m for java. Nothing stored was lost; a backup's stored data is reused.";
         } else if (ex instanceof BackupException be) {

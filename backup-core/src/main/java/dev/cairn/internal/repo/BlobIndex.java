@@ -12,9 +12,10 @@ import java.util.Map;
  * The in-memory index: blob id → location, in sorted primitive arrays (4 longs of id, and four
  * ints: pack ordinal with type and compression bits, offset, stored length, plain length), 48 bytes
  * per blob, binary-searched without boxing. Blobs added during a backup go to an open-addressing
- * table over the same kind of arrays (56 bytes per blob at capacity, 74 measured with the room the
- * arrays keep to grow; a map of objects took ~150, and an initial backup of a million small files
- * adds a million blobs); the next load from the index files sorts them in. Lookups and additions
+ * table over a {@link Builder}'s arrays (56 bytes per blob at capacity, 62 measured for 200,000
+ * with the room the arrays keep to grow, up to ~90 just after they grow by half; a map of objects
+ * took ~150, and an initial backup of a million small files adds a million blobs); the next load
+ * from the index files sorts them in. Lookups and additions
  * are thread-safe.
  */
 public final class BlobIndex {
@@ -132,9 +133,15 @@ public final class BlobIndex {
         if (i < 0) {
             return null;
         }
-        int pm = packMeta[i];
-        return new BlobLocation(id, packs[pm & ((1 << PACK_BITS) - 1)], offsets[i], stored[i], plain[i],
-                (pm >>> PACK_BITS) & 1, (pm >>> (PACK_BITS + 1)) & 1);
+        return location(id, packs[packMeta[i] & PACK_MASK], packMeta[i], offsets[i], stored[i], plain[i]);
+    }
+
+    private static final int PACK_MASK = (1 << PACK_BITS) - 1;
+
+    /** A location from an entry's fields; {@code packMeta} holds the type and compression bits. */
+    private static BlobLocation location(Id id, Id pack, int packMeta, int offset, int stored, int plain) {
+        return new BlobLocation(id, pack, offset, stored, plain, (packMeta >>> PACK_BITS) & 1,
+                (packMeta >>> (PACK_BITS + 1)) & 1);
     }
 
     /** Records a blob written during this session. */
@@ -161,10 +168,8 @@ public final class BlobIndex {
     public List<BlobLocation> all() {
         List<BlobLocation> out = new ArrayList<>(size + added.count());
         for (int i = 0; i < size; i++) {
-            int pm = packMeta[i];
-            out.add(new BlobLocation(Id.ofWords(ids[4 * i], ids[4 * i + 1], ids[4 * i + 2], ids[4 * i + 3]),
-                    packs[pm & ((1 << PACK_BITS) - 1)], offsets[i], stored[i], plain[i], (pm >>> PACK_BITS) & 1,
-                    (pm >>> (PACK_BITS + 1)) & 1));
+            out.add(location(Id.ofWords(ids[4 * i], ids[4 * i + 1], ids[4 * i + 2], ids[4 * i + 3]),
+                    packs[packMeta[i] & PACK_MASK], packMeta[i], offsets[i], stored[i], plain[i]));
         }
         out.addAll(added.all());
         return out;
@@ -182,21 +187,14 @@ public final class BlobIndex {
     }
 
     /**
-     * Blobs added during a session: entries appended to primitive arrays, found through an
-     * open-addressing table of positions keyed by the id's first word (ids are HMAC values,
-     * uniform). Writers take the lock; readers read optimistically and retry under it.
+     * Blobs added during a session: entries appended to a {@link Builder}'s arrays (never built),
+     * found through an open-addressing table of positions keyed by the id's first word (ids are
+     * HMAC values, uniform). Writers take the lock; readers read optimistically and retry under it.
      */
     private static final class Added {
         private final java.util.concurrent.locks.StampedLock lock = new java.util.concurrent.locks.StampedLock();
-        private long[] ids = new long[0];
-        private int[] packMeta = new int[0];
-        private int[] offsets = new int[0];
-        private int[] stored = new int[0];
-        private int[] plain = new int[0];
+        private final Builder entries = new Builder(64);
         private int[] table = new int[16]; // position + 1, or 0 for an empty slot; at most half full
-        private int n;
-        private final Map<Id, Integer> packOrdinals = new HashMap<>();
-        private final List<Id> packs = new ArrayList<>();
 
         /** Position of the id, -1 if absent, -2 if the arrays were seen mid-update (optimistic read). */
         private static int find(int[] table, long[] ids, long w0, long w1, long w2, long w3) {
@@ -220,14 +218,14 @@ public final class BlobIndex {
         boolean contains(long w0, long w1, long w2, long w3) {
             long stamp = lock.tryOptimisticRead();
             if (stamp != 0) {
-                int at = find(table, ids, w0, w1, w2, w3);
+                int at = find(table, entries.ids, w0, w1, w2, w3);
                 if (at != -2 && lock.validate(stamp)) {
                     return at >= 0;
                 }
             }
             stamp = lock.readLock();
             try {
-                return find(table, ids, w0, w1, w2, w3) >= 0;
+                return find(table, entries.ids, w0, w1, w2, w3) >= 0;
             } finally {
                 lock.unlockRead(stamp);
             }
@@ -236,54 +234,24 @@ public final class BlobIndex {
         BlobLocation get(Id id) {
             long stamp = lock.readLock();
             try {
-                int at = find(table, ids, id.word(0), id.word(1), id.word(2), id.word(3));
-                return at < 0 ? null : location(at, id);
+                int at = find(table, entries.ids, id.word(0), id.word(1), id.word(2), id.word(3));
+                return at < 0 ? null : entries.location(at, id);
             } finally {
                 lock.unlockRead(stamp);
             }
         }
 
-        private BlobLocation location(int at, Id id) {
-            int pm = packMeta[at];
-            return new BlobLocation(id, packs.get(pm & ((1 << PACK_BITS) - 1)), offsets[at], stored[at], plain[at],
-                    (pm >>> PACK_BITS) & 1, (pm >>> (PACK_BITS + 1)) & 1);
-        }
-
         /** Adds a blob unless its id is already here (the first location stays). */
         void add(BlobLocation loc) {
             Id id = loc.id();
-            long w0 = id.word(0);
             long stamp = lock.writeLock();
             try {
-                if (find(table, ids, w0, id.word(1), id.word(2), id.word(3)) >= 0) {
+                if (find(table, entries.ids, id.word(0), id.word(1), id.word(2), id.word(3)) >= 0) {
                     return;
                 }
-                if (n == offsets.length) {
-                    int cap = Math.max(64, n * 2);
-                    ids = Arrays.copyOf(ids, cap * 4);
-                    packMeta = Arrays.copyOf(packMeta, cap);
-                    offsets = Arrays.copyOf(offsets, cap);
-                    stored = Arrays.copyOf(stored, cap);
-                    plain = Arrays.copyOf(plain, cap);
-                }
-                Integer ord = packOrdinals.get(loc.pack());
-                if (ord == null) {
-                    ord = packs.size();
-                    if (ord >= 1 << PACK_BITS) {
-                        throw new IllegalStateException("more than 2^24 packs");
-                    }
-                    packOrdinals.put(loc.pack(), ord);
-                    packs.add(loc.pack());
-                }
-                ids[4 * n] = w0;
-                ids[4 * n + 1] = id.word(1);
-                ids[4 * n + 2] = id.word(2);
-                ids[4 * n + 3] = id.word(3);
-                packMeta[n] = ord | loc.type() << PACK_BITS | loc.compression() << (PACK_BITS + 1);
-                offsets[n] = loc.offset();
-                stored[n] = loc.storedLength();
-                plain[n] = loc.plainLength();
-                n++;
+                entries.addWords(id.word(0), id.word(1), id.word(2), id.word(3), loc.pack(), loc.offset(),
+                        loc.storedLength(), loc.plainLength(), loc.type(), loc.compression());
+                int n = entries.n;
                 if (2 * n > table.length) {
                     int[] t = new int[table.length * 2];
                     for (int i = 0; i < n; i++) {
@@ -300,7 +268,7 @@ public final class BlobIndex {
 
         private void place(int[] t, int at) {
             int mask = t.length - 1;
-            long w0 = ids[4 * at];
+            long w0 = entries.ids[4 * at];
             int slot = (int) (w0 ^ (w0 >>> 32)) & mask;
             while (t[slot] != 0) {
                 slot = (slot + 1) & mask;
@@ -308,45 +276,38 @@ public final class BlobIndex {
             t[slot] = at + 1;
         }
 
-        int count() {
+        /** Runs {@code read} under the read lock. */
+        private <T> T locked(java.util.function.Supplier<T> read) {
             long stamp = lock.readLock();
             try {
-                return n;
+                return read.get();
             } finally {
                 lock.unlockRead(stamp);
             }
+        }
+
+        int count() {
+            return locked(() -> entries.n);
         }
 
         List<BlobLocation> all() {
-            long stamp = lock.readLock();
-            try {
-                List<BlobLocation> out = new ArrayList<>(n);
-                for (int i = 0; i < n; i++) {
-                    out.add(location(i, Id.ofWords(ids[4 * i], ids[4 * i + 1], ids[4 * i + 2], ids[4 * i + 3])));
+            return locked(() -> {
+                List<BlobLocation> out = new ArrayList<>(entries.n);
+                for (int i = 0; i < entries.n; i++) {
+                    out.add(entries.location(i, entries.id(i)));
                 }
                 return out;
-            } finally {
-                lock.unlockRead(stamp);
-            }
+            });
         }
 
         List<Id> packs() {
-            long stamp = lock.readLock();
-            try {
-                return new ArrayList<>(packs);
-            } finally {
-                lock.unlockRead(stamp);
-            }
+            return locked(() -> new ArrayList<>(entries.packs));
         }
 
         long retainedBytes() {
-            long stamp = lock.readLock();
-            try {
-                return (long) ids.length * 8 + (long) (packMeta.length + offsets.length + stored.length + plain.length)
-                        * 4 + (long) table.length * 4 + (long) packs.size() * (16 + 32 + 16 + 8 + 48);
-            } finally {
-                lock.unlockRead(stamp);
-            }
+            return locked(() -> (long) entries.ids.length * 8 + (long) (entries.packMeta.length
+                    + entries.offsets.length + entries.stored.length + entries.plain.length) * 4
+                    + (long) table.length * 4 + (long) entries.packs.size() * (16 + 32 + 16 + 8 + 48));
         }
     }
 
@@ -378,12 +339,8 @@ public final class BlobIndex {
         }
 
         public boolean contains(Id pack) {
-            return count(pack) > 0;
-        }
-
-        public int count(Id pack) {
             Integer p = b.packOrdinals.get(pack);
-            return p == null ? 0 : start[p + 1] - start[p];
+            return p != null && start[p + 1] > start[p];
         }
 
         /** The entries of one pack, in collection order, as locations. */
@@ -394,10 +351,7 @@ public final class BlobIndex {
             }
             List<BlobLocation> out = new ArrayList<>(start[p + 1] - start[p]);
             for (int k = start[p]; k < start[p + 1]; k++) {
-                int i = order[k];
-                int pm = b.packMeta[i];
-                out.add(new BlobLocation(Id.ofWords(b.ids[4 * i], b.ids[4 * i + 1], b.ids[4 * i + 2], b.ids[4 * i + 3]),
-                        pack, b.offsets[i], b.stored[i], b.plain[i], (pm >>> PACK_BITS) & 1, (pm >>> (PACK_BITS + 1)) & 1));
+                out.add(b.location(order[k], b.id(order[k])));
             }
             return out;
         }
@@ -405,16 +359,55 @@ public final class BlobIndex {
 
     /** Collects entries, then sorts them once. Not thread-safe. */
     public static final class Builder {
-        private long[] ids = new long[4 * 1024];
-        private int[] packMeta = new int[1024];
-        private int[] offsets = new int[1024];
-        private int[] stored = new int[1024];
-        private int[] plain = new int[1024];
+        private long[] ids;
+        private int[] packMeta;
+        private int[] offsets;
+        private int[] stored;
+        private int[] plain;
         private int n;
         private final Map<Id, Integer> packOrdinals = new HashMap<>();
         private final List<Id> packs = new ArrayList<>();
         private final List<SizeConflict> sizeConflicts = new ArrayList<>();
         private boolean built;
+
+        public Builder() {
+            this(1024);
+        }
+
+        Builder(int capacity) {
+            ids = new long[4 * capacity];
+            packMeta = new int[capacity];
+            offsets = new int[capacity];
+            stored = new int[capacity];
+            plain = new int[capacity];
+        }
+
+        private Id id(int i) {
+            return Id.ofWords(ids[4 * i], ids[4 * i + 1], ids[4 * i + 2], ids[4 * i + 3]);
+        }
+
+        private BlobLocation location(int i, Id id) {
+            return BlobIndex.location(id, packs.get(packMeta[i] & PACK_MASK), packMeta[i], offsets[i], stored[i],
+                    plain[i]);
+        }
+
+        /** Adds every entry {@code other} has collected (which stays usable). */
+        public void addAll(Builder other) {
+            for (int i = 0; i < other.n; i++) {
+                int pm = other.packMeta[i];
+                addWords(other.ids[4 * i], other.ids[4 * i + 1], other.ids[4 * i + 2], other.ids[4 * i + 3],
+                        other.packs.get(pm & PACK_MASK), other.offsets[i], other.stored[i], other.plain[i],
+                        (pm >>> PACK_BITS) & 1, (pm >>> (PACK_BITS + 1)) & 1);
+            }
+        }
+
+        /** Marks the builder used up: its arrays go to an index or a grouping. */
+        private void seal() {
+            if (built) {
+                throw new IllegalStateException("BlobIndex.Builder was already built");
+            }
+            built = true;
+        }
 
         /** Ids collected twice with different plain lengths (known once {@link #build()} has run). */
         public List<SizeConflict> sizeConflicts() {
@@ -427,13 +420,10 @@ public final class BlobIndex {
          * be used afterwards.
          */
         public ByPack byPack() {
-            if (built) {
-                throw new IllegalStateException("BlobIndex.Builder.build() was already called");
-            }
-            built = true;
+            seal();
             long[] keys = new long[n];
             for (int i = 0; i < n; i++) {
-                keys[i] = (long) (packMeta[i] & ((1 << PACK_BITS) - 1)) << 32 | i;
+                keys[i] = (long) (packMeta[i] & PACK_MASK) << 32 | i;
             }
             Arrays.sort(keys);
             int[] order = new int[n];
@@ -494,10 +484,7 @@ public final class BlobIndex {
          * the arrays over: the builder cannot be used afterwards.
          */
         public BlobIndex build() {
-            if (built) {
-                throw new IllegalStateException("BlobIndex.Builder.build() was already called");
-            }
-            built = true;
+            seal();
             int[] perm = sortedPermutation();
             applyInPlace(perm);
             int m = 0;
@@ -505,8 +492,7 @@ public final class BlobIndex {
                 if (m > 0 && ids[4 * (m - 1)] == ids[4 * i] && ids[4 * (m - 1) + 1] == ids[4 * i + 1]
                         && ids[4 * (m - 1) + 2] == ids[4 * i + 2] && ids[4 * (m - 1) + 3] == ids[4 * i + 3]) {
                     if (plain[m - 1] != plain[i]) {
-                        sizeConflicts.add(new SizeConflict(Id.ofWords(ids[4 * i], ids[4 * i + 1], ids[4 * i + 2],
-                                ids[4 * i + 3]), plain[m - 1], plain[i]));
+                        sizeConflicts.add(new SizeConflict(id(i), plain[m - 1], plain[i]));
                     }
                     continue; // the same blob in two packs: either copy serves
                 }

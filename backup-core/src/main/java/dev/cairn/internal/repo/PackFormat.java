@@ -51,7 +51,7 @@ public final class PackFormat {
         private final List<BlobLocation> entries = new ArrayList<>();
         private int length;
 
-        public Builder(dev.cairn.backend.Backend.Staged out) {
+        private Builder(dev.cairn.backend.Backend.Staged out) {
             this.out = out;
             try {
                 sha = MessageDigest.getInstance("SHA-256");

@@ -124,7 +124,7 @@ class BlobIndexTest {
      * Blobs added during a backup (an initial backup of many small files adds one per file): found
      * through the table as it grows, including ids whose first words collide, while other threads
      * look them up; the first location of an id stays; compact: 56 bytes per blob at capacity (48 of
-     * arrays, 8 of table), here 200,000 blobs in room for 262,144: at most 80 (a map of objects: ~150).
+     * arrays, 8 of table), here 200,000 blobs in room for 212,577: at most 80 (a map of objects: ~150).
      */
     @Test
     void added_manyBlobs_areFoundWhileAdded_andStayCompact() throws Exception {
