@@ -6,6 +6,7 @@ import dev.cairn.backend.ObjectInfo;
 import dev.cairn.backend.local.LocalBackend;
 import dev.cairn.internal.backend.RetryingBackend;
 import dev.cairn.internal.chunker.FastCdc;
+import dev.cairn.internal.crypto.Argon2Kdf;
 import dev.cairn.internal.crypto.Crypto;
 import dev.cairn.internal.crypto.MasterKey;
 import dev.cairn.internal.pipeline.BackupRun;
@@ -114,11 +115,12 @@ public final class Repository implements AutoCloseable {
 
     /**
      * Starts, on a background thread and once per JVM, what opening a repository needs first:
-     * loading Jackson and Tink. Optional: opening calls it too; an application that calls it at
-     * start shortens its first open by a few hundred milliseconds.
+     * loading Jackson, Tink, the JCE's AES-GCM and HMAC, and zstd's native library. Optional: opening
+     * calls it too; an application that calls it at start shortens its first open by a few hundred
+     * milliseconds.
      */
     public static void warmUp() {
-        dev.cairn.internal.crypto.Warmup.start();
+        dev.cairn.internal.crypto.Warmup.start(false);
     }
 
     /** A repository in a local directory. */
@@ -167,11 +169,11 @@ public final class Repository implements AutoCloseable {
         private final Backend rawBackend;
         private Backend wrapped;
         private Secret password;
-        private int kdfMemoryKiB = 64 * 1024;
-        private int kdfIterations = 3;
+        private int kdfMemoryKiB = Argon2Kdf.DEFAULT_MEMORY_KIB;
+        private int kdfIterations = Argon2Kdf.DEFAULT_ITERATIONS;
         // RFC 9106's second recommended option (64 MiB, 3 passes, 4 lanes); Argon2Kdf fills lanes on
         // up to as many threads as cores: about half the time of one lane on two cores.
-        private int kdfParallelism = 4;
+        private int kdfParallelism = Argon2Kdf.DEFAULT_LANES;
         private final Map<String, RepoConfig.Chunking> chunkings = new java.util.HashMap<>(Map.of(
                 RepoConfig.DEFAULT_CHUNKING, new RepoConfig.Chunking(FastCdc.ALGORITHM, 512 * 1024, 1024 * 1024,
                         8 * 1024 * 1024, 2),
@@ -361,7 +363,7 @@ public final class Repository implements AutoCloseable {
         /** Opens an existing repository. */
         public Repository open() {
             requirePassword();
-            dev.cairn.internal.crypto.Warmup.start(); // beside the key derivation
+            dev.cairn.internal.crypto.Warmup.start(false); // beside the key derivation
             try {
                 byte[] c;
                 RepoConfig cfg;

@@ -140,7 +140,10 @@ class CrashAndConcurrencyTest {
         System.out.printf("after %d kills: the completing backup uploaded %d bytes of packs for %d bytes of data%n",
                 killed, uploaded, fresh);
         assertThat(before).as("interrupted backups left indexed packs").isGreaterThan(fresh / 2);
-        assertThat(uploaded).as("the completing backup reused them").isLessThan(fresh / 2);
+        // It uploads the last run's new.bin (4 MiB, unless that run indexed some of it) and whatever of
+        // the 12 MiB base no killed run got indexed: 6.8-8.9 MB measured over five runs, with the kill
+        // points set by thread timing. Without reuse it would upload all 16 MiB again.
+        assertThat(uploaded).as("the completing backup reused them").isLessThan(fresh * 3 / 4);
         try (Repository r = TestRepos.fast(repo).open()) {
             assertThat(r.check().readData(true).run().ok()).isTrue();
             Snapshot s = r.snapshot("latest");

@@ -46,7 +46,9 @@ public final class Main {
 
     /** What a process running cairn sets up first (also {@link CdsTraining}). */
     static void prepareProcess() {
-        dev.cairn.Repository.warmUp(); // Jackson and Tink load while picocli parses
+        // Jackson, Tink, the JCE and the key derivation's memory, while picocli parses: nearly every
+        // command opens a repository next.
+        dev.cairn.internal.crypto.Warmup.start(true);
         // Heap buffers larger than this go through a temporary direct buffer that the JDK would
         // otherwise keep per thread: 40 MiB of native memory measured on a backup of /usr/share.
         if (System.getProperty("jdk.nio.maxCachedBufferSize") == null) {

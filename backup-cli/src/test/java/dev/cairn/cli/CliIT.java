@@ -1,6 +1,7 @@
 package dev.cairn.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -440,6 +441,25 @@ class CliIT {
         Launched bad = launch(launcher, e, "snapshots");
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.out()).contains("CAIRN_HEAP must be a size such as 512m");
+    }
+
+    /**
+     * The class-data sharing archive beside the jar maps under the build's JDK and holds picocli's
+     * classes, which the build compiles from picocli's sources for this reason (its binary is Java 5
+     * bytecode, which the archive cannot hold: every run loaded and verified them from the jar).
+     */
+    @Test
+    void cdsArchive_maps_andHoldsPicocli() throws IOException, InterruptedException {
+        Path jsa = JAR.resolveSibling("cairn.jsa");
+        Assumptions.assumeTrue(Files.exists(jsa), "no cairn.jsa (built with -Dcairn.cds.skip=true)");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:SharedArchiveFile=" + jsa, "-Xshare:on", "-Xlog:class+load=info", "-cp", JAR.toString(),
+                "dev.cairn.cli.Main", "--version").redirectErrorStream(true).start();
+        String out = CairnProcess.read(p.getInputStream());
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out).contains("picocli.CommandLine source: shared objects file (top)")
+                .contains("dev.cairn.cli.Main source: shared objects file (top)");
     }
 
     /** A run of the launcher script: exit code, and stdout and stderr together. */

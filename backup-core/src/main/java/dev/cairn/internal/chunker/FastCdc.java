@@ -13,7 +13,13 @@ import java.security.GeneralSecurityException;
 public final class FastCdc {
     public static final String ALGORITHM = "fastcdc-2016";
 
-    private final long[] gear = new long[256];
+    /** The HMAC key of the gear table (the repository's chunker seed). */
+    private final byte[] seed;
+    /**
+     * Made at the first cut: 512 HMACs, ~6 ms in a fresh JVM, which a re-backup of unchanged files
+     * never needs. Threads that race compute the same table.
+     */
+    private volatile long[] gear;
     private final int min;
     private final int avg;
     private final int max;
@@ -28,6 +34,11 @@ public final class FastCdc {
         int bits = (int) Math.round(Math.log(avg) / Math.log(2));
         this.maskS = spreadMask(bits + normalization);
         this.maskL = spreadMask(bits - normalization);
+        this.seed = seed.clone();
+    }
+
+    private static long[] gearTable(byte[] seed) {
+        long[] gear = new long[256];
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(seed, "HmacSHA256"));
@@ -45,6 +56,7 @@ public final class FastCdc {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }
+        return gear;
     }
 
     public static void validate(int min, int avg, int max, int normalization) {
@@ -97,6 +109,10 @@ public final class FastCdc {
         int normal = Math.min(avg, n);
         long h = 0;
         long[] g = gear;
+        if (g == null) {
+            g = gearTable(seed);
+            gear = g;
+        }
         int i = min;
         for (; i < normal; i++) {
             h = (h << 1) + g[b[off + i] & 0xff];

@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Argon2id version 1.3 (RFC 9106), with BouncyCastle's BLAKE2b for H and H'.
@@ -69,9 +70,9 @@ public final class Argon2Kdf {
      */
     static byte[] hash(byte[] password, byte[] salt, byte[] secret, byte[] ad, int passes, int memoryKiB,
                        int lanes, int tagLength, int threads) {
-        int segment = Math.max(memoryKiB, 2 * SYNC_POINTS * lanes) / (lanes * SYNC_POINTS);
-        int laneLength = segment * SYNC_POINTS;
-        int blocks = laneLength * lanes;
+        int blocks = blocks(memoryKiB, lanes);
+        int laneLength = blocks / lanes;
+        int segment = laneLength / SYNC_POINTS;
         Blake2bDigest h0d = new Blake2bDigest(512);
         for (int v : new int[]{lanes, tagLength, memoryKiB, passes, VERSION, TYPE_ID}) {
             le32(h0d, v);
@@ -82,7 +83,7 @@ public final class Argon2Kdf {
         }
         byte[] seed = new byte[72];
         h0d.doFinal(seed, 0);
-        long[] mem = new long[blocks * QWORDS];
+        long[] mem = memory(blocks * QWORDS);
         byte[] block = new byte[BLOCK_BYTES];
         ByteBuffer seedLe = ByteBuffer.wrap(seed).order(ByteOrder.LITTLE_ENDIAN);
         for (int l = 0; l < lanes; l++) {
@@ -124,6 +125,53 @@ public final class Argon2Kdf {
         hPrime(block, tag, tagLength);
         Arrays.fill(block, (byte) 0);
         return tag;
+    }
+
+    /** RFC 9106's second recommended option, the parameters of a new key: 64 MiB, 3 passes, 4 lanes. */
+    public static final int DEFAULT_MEMORY_KIB = 64 * 1024;
+    public static final int DEFAULT_ITERATIONS = 3;
+    public static final int DEFAULT_LANES = 4;
+
+    /**
+     * Memory allocated ahead of the first derivation by {@link #prepare}: null before, {@link #TAKEN}
+     * once the first derivation has begun (prepared memory is never left referenced after that).
+     */
+    private static final AtomicReference<long[]> PREPARED = new AtomicReference<>();
+    private static final long[] TAKEN = new long[0];
+
+    /**
+     * Allocates, on the calling thread, the memory of the next derivation with {@code memoryKiB} and
+     * {@code lanes} (the defaults of a new key: 64 MiB, 4 lanes): a new 64 MiB array costs ~30 ms of
+     * page faults and zeroing, which the CLI's warm-up thread pays while the command line is parsed.
+     * Only the first derivation of the JVM takes it, whatever its parameters (with others it is
+     * dropped); once that derivation has begun, this does nothing.
+     */
+    public static void prepare(int memoryKiB, int lanes) {
+        if (PREPARED.get() == null) {
+            PREPARED.compareAndSet(null, new long[blocks(memoryKiB, lanes) * QWORDS]);
+        }
+    }
+
+    /** Zeroed memory of {@code length} words: the prepared array if it has that length. */
+    private static long[] memory(int length) {
+        long[] p = PREPARED.getAndSet(TAKEN);
+        return p != null && p.length == length ? p : new long[length];
+    }
+
+    /** The length of the prepared array a derivation would take, 0 when none is held. */
+    static int preparedWords() {
+        long[] p = PREPARED.get();
+        return p == null ? 0 : p.length;
+    }
+
+    /** Forgets any prepared memory and that a derivation ran, as in a new JVM (tests). */
+    static void unprepare() {
+        PREPARED.set(null);
+    }
+
+    /** The number of blocks: the memory rounded down to a multiple of 4 segments per lane, at least 2 blocks each. */
+    private static int blocks(int memoryKiB, int lanes) {
+        return Math.max(memoryKiB, 2 * SYNC_POINTS * lanes) / (lanes * SYNC_POINTS) * SYNC_POINTS * lanes;
     }
 
     /** Fills one slice: each worker takes every {@code workers}-th lane; the caller is worker 0. */
@@ -191,6 +239,12 @@ public final class Argon2Kdf {
             }
             int cur = lane * laneLength + slice * segment + start;
             int prev = cur % laneLength == 0 ? cur + laneLength - 1 : cur - 1;
+            // The reference area (RFC 9106 section 3.4.1.2) from values fixed for the segment: a
+            // branch on the pass per block, first taken in the second pass, made the JIT recompile
+            // the loop in the middle of every derivation.
+            int startPosition = pass == 0 ? 0 : ((slice + 1) * segment) % laneLength;
+            int finished = pass == 0 ? slice * segment : laneLength - segment;
+            boolean firstSlice = pass == 0 && slice == 0;
             for (int index = start; index < segment; index++, cur++, prev++) {
                 if (cur % laneLength == 1) {
                     prev = cur - 1;
@@ -204,30 +258,24 @@ public final class Argon2Kdf {
                 } else {
                     rand = mem[prev * QWORDS];
                 }
-                int refLane = pass == 0 && slice == 0 ? lane : (int) ((rand >>> 32) % lanes);
-                int refColumn = refColumn(pass, slice, index, rand, refLane == lane);
-                fill(prev * QWORDS, (laneLength * refLane + refColumn) * QWORDS, cur * QWORDS, pass > 0, r, z);
+                int refLane = firstSlice ? lane : (int) ((rand >>> 32) % lanes);
+                // This lane: every block before this one; another lane: its finished segments, less
+                // their last block while this segment's first block is filled ((index - 1) >>> 31 is 1
+                // for index 0, else 0).
+                int area = refLane == lane ? finished + index - 1 : finished - ((index - 1) >>> 31);
+                long x = rand & 0xFFFFFFFFL;
+                x = (x * x) >>> 32;
+                x = area - 1 - ((area * x) >>> 32);
+                int refColumn = (int) (startPosition + x) % laneLength;
+                fill(prev * QWORDS, (laneLength * refLane + refColumn) * QWORDS, cur * QWORDS, r, z);
             }
         }
 
-        private int refColumn(int pass, int slice, int index, long rand, boolean sameLane) {
-            int area;
-            int startPosition;
-            if (pass == 0) {
-                startPosition = 0;
-                area = sameLane ? slice * segment + index - 1 : slice * segment + (index == 0 ? -1 : 0);
-            } else {
-                startPosition = ((slice + 1) * segment) % laneLength;
-                area = sameLane ? laneLength - segment + index - 1 : laneLength - segment + (index == 0 ? -1 : 0);
-            }
-            long x = rand & 0xFFFFFFFFL;
-            x = (x * x) >>> 32;
-            x = area - 1 - ((area * x) >>> 32);
-            return (int) (startPosition + x) % laneLength;
-        }
-
-        /** mem[cur] = G(mem[prev], mem[ref]), XORed into the old block from the second pass on. */
-        private void fill(int prev, int ref, int cur, boolean withXor, long[] r, long[] z) {
+        /**
+         * mem[cur] ^= G(mem[prev], mem[ref]). In the first pass the block is still zero (the memory
+         * is allocated for each derivation), so the XOR is the RFC's plain assignment there.
+         */
+        private void fill(int prev, int ref, int cur, long[] r, long[] z) {
             long[] m = mem;
             for (int i = 0; i < QWORDS; i++) {
                 long v = m[prev + i] ^ m[ref + i];
@@ -235,14 +283,8 @@ public final class Argon2Kdf {
                 z[i] = v;
             }
             permute(z);
-            if (withXor) {
-                for (int i = 0; i < QWORDS; i++) {
-                    m[cur + i] ^= r[i] ^ z[i];
-                }
-            } else {
-                for (int i = 0; i < QWORDS; i++) {
-                    m[cur + i] = r[i] ^ z[i];
-                }
+            for (int i = 0; i < QWORDS; i++) {
+                m[cur + i] ^= r[i] ^ z[i];
             }
         }
 

@@ -58,6 +58,36 @@ class Argon2KdfTest {
         assertThat(password).containsOnly(0);
     }
 
+    /**
+     * Memory prepared ahead (the CLI's warm-up thread) is what the first derivation fills, with the
+     * same key as fresh memory; a derivation with other parameters drops it, and nothing is prepared
+     * (held) once a derivation has begun.
+     */
+    @Test
+    void preparedMemory_takenByTheFirstDerivationOnly_sameKey() {
+        byte[] salt = new byte[16];
+        new Random(3).nextBytes(salt);
+        byte[] password = {1, 2, 3, 4, 5, 6, 7, 8};
+        byte[] expected = bouncyCastle(password.clone(), salt, 1024, 2, 2, 32);
+        try {
+            Argon2Kdf.unprepare();
+            Argon2Kdf.prepare(1024, 2);
+            assertThat(Argon2Kdf.preparedWords()).isEqualTo(1024 * 128);
+            assertThat(Argon2Kdf.derive(password.clone(), new Argon2Kdf.Params(1024, 2, 2, salt))).isEqualTo(expected);
+            assertThat(Argon2Kdf.preparedWords()).isZero();
+            Argon2Kdf.prepare(1024, 2);
+            assertThat(Argon2Kdf.preparedWords()).as("prepared after the first derivation").isZero();
+            assertThat(Argon2Kdf.derive(password.clone(), new Argon2Kdf.Params(1024, 2, 2, salt))).isEqualTo(expected);
+
+            Argon2Kdf.unprepare();
+            Argon2Kdf.prepare(2048, 2);
+            assertThat(Argon2Kdf.derive(password.clone(), new Argon2Kdf.Params(1024, 2, 2, salt))).isEqualTo(expected);
+            assertThat(Argon2Kdf.preparedWords()).as("memory of other parameters is dropped").isZero();
+        } finally {
+            Argon2Kdf.unprepare();
+        }
+    }
+
     private static byte[] bouncyCastle(byte[] password, byte[] salt, int memoryKiB, int passes, int lanes, int len) {
         Argon2BytesGenerator g = new Argon2BytesGenerator();
         g.init(new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id).withVersion(Argon2Parameters.ARGON2_VERSION_13)
