@@ -565,6 +565,25 @@ class PruneTest {
         return Files.exists(dir.resolve(PackFormat.name(pack)));
     }
 
+    /** A staged pack of a killed backup is deleted by prune once untouched for the grace period. */
+    @Test
+    void prune_removesStagedPacksOfKilledBackups_afterGrace() throws IOException {
+        Path dir = tmp.resolve("repo");
+        try (Repository repo = small(TestRepos.fast(dir)).init()) {
+            History h = new History(tmp.resolve("src"));
+            write(h.src, "a", 1);
+            h.backup(repo);
+            Path old = Files.write(dir.resolve("data/.staged.killed.cairn-tmp"), new byte[4096]);
+            Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.from(Instant.now().minus(Duration.ofHours(25))));
+            Path recent = Files.write(dir.resolve("data/.staged.running.cairn-tmp"), new byte[4096]);
+            PruneResult r = repo.prune().run();
+            assertThat(old).doesNotExist();
+            assertThat(recent).as("modified within the grace period: a backup may be writing it").exists();
+            assertThat(r.messages()).anyMatch(m -> m.contains("1 temporary file(s)"));
+            assertIntact(repo, h, "after removing temporaries");
+        }
+    }
+
     @Test
     void prune_unindexedPack_survivesGracePeriod_deletedAfter() throws IOException {
         Path dir = tmp.resolve("repo");

@@ -128,6 +128,17 @@ public interface Backend extends AutoCloseable {
     /** Deletes an object; deleting a missing object is not an error. */
     void delete(String name) throws IOException;
 
+    /**
+     * Deletes the temporary files of writes that never finished (their process was killed: a local
+     * repository's {@code .…cairn-tmp} files, hidden from {@link #list}) that were last modified before
+     * {@code modifiedBefore}; returns how many. A write in progress keeps modifying its file, so
+     * an instant well in the past spares it. Backends whose writes leave nothing behind (an object
+     * store's put is atomic) keep the default, which does nothing.
+     */
+    default int removeStaleTemporaries(java.time.Instant modifiedBefore) throws IOException {
+        return 0;
+    }
+
     /** Whether any object exists at all (a repository's {@code config} in practice). */
     default boolean exists(String name) throws IOException {
         return stat(name).isPresent();

@@ -245,6 +245,30 @@ public final class LocalBackend implements Backend {
         return out;
     }
 
+    /** Deletes {@code .…cairn-tmp} files (put's and stage's temporaries) last modified before the instant. */
+    @Override
+    public int removeStaleTemporaries(java.time.Instant modifiedBefore) throws IOException {
+        int removed = 0;
+        try (java.util.stream.Stream<Path> all = Files.walk(root, 3)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                String fn = p.getFileName().toString();
+                if (!fn.startsWith(".") || !fn.endsWith(TMP_SUFFIX)) {
+                    continue;
+                }
+                try {
+                    BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    if (a.isRegularFile() && a.lastModifiedTime().toInstant().isBefore(modifiedBefore)
+                            && Files.deleteIfExists(p)) {
+                        removed++;
+                    }
+                } catch (NoSuchFileException e) {
+                    // committed or dropped meanwhile
+                }
+            }
+        }
+        return removed;
+    }
+
     private void walk(Path dir, String prefix, List<ObjectInfo> out) throws IOException {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {

@@ -165,6 +165,11 @@ public final class RetryingBackend implements Backend {
     }
 
     @Override
+    public int removeStaleTemporaries(java.time.Instant modifiedBefore) throws IOException {
+        return inner.removeStaleTemporaries(modifiedBefore);
+    }
+
+    @Override
     public void delete(String name) throws IOException {
         retry("delete " + name, () -> {
             inner.delete(name);

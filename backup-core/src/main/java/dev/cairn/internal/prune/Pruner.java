@@ -337,6 +337,12 @@ public final class Pruner {
             return result(packs, deleteNow.size(), packsRepacked, waiting, bytesFreed, bytesRepacked,
                     removedCount(oldIndexIds, newIds), true);
         }
+        // Temporaries of writes whose process was killed (a local repository's staged packs), not
+        // modified for the grace period, so that no running backup is still writing them.
+        int temporaries = backend.removeStaleTemporaries(now.minus(o.gracePeriod()));
+        if (temporaries > 0) {
+            messages.add("Removed " + temporaries + " temporary file(s) that killed processes left behind.");
+        }
         if (!indexChanges && !markerChanges && deleteNow.isEmpty()) {
             return result(packs, 0, 0, waiting, 0, 0, 0, false);
         }
