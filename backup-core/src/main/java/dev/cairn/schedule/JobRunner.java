@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +44,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * thread-safe: several jobs may run at once (the repository locks order them).
  */
 public final class JobRunner {
+    /** Run records of runs that started this long before a new one are removed when it is recorded. */
+    public static final Duration RUN_RECORDS_KEPT = Duration.ofDays(400);
+
     private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
     private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "cairn-job-timeout");
@@ -128,6 +132,9 @@ public final class JobRunner {
             try {
                 run = repo.recordRun(run);
                 recorded = true;
+                // Run records pile up (a nightly backup and drill: 730 a year); health reads the last
+                // RUN_HISTORY of them, and records this old are history nobody reads.
+                repo.forgetRuns(start.minus(RUN_RECORDS_KEPT));
             } catch (RuntimeException e) {
                 LOG.warn("Cannot record the run of job {} in repository {}: {}", job.name(), job.repositoryName(),
                         e.getMessage());

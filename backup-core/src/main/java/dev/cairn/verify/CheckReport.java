@@ -12,7 +12,8 @@ import java.util.List;
  * @param packsRead     packs downloaded and verified blob by blob ({@code --read-data})
  * @param bytesRead     bytes downloaded for that
  * @param errors        damage: each line names the object and, where known, what depends on it
- * @param warnings      harmless findings (packs no index names yet, left by an interrupted backup)
+ * @param warnings      harmless findings (packs no index names: a running or interrupted backup's, or
+ *                      set aside by prune until its grace period ends)
  * @param damagedPacks  packs that failed verification, with the snapshots and files they hold data of
  */
 public record CheckReport(int snapshots, long trees, long blobs, int packs, int packsRead, long bytesRead,

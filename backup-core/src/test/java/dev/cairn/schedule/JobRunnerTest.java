@@ -101,6 +101,15 @@ class JobRunnerTest {
             assertThat(repo.forgetRuns(t0.plus(Duration.ofDays(1)))).isEqualTo(1);
             assertThat(repo.runs()).hasSize(1);
         }
+        // A run recorded more than RUN_RECORDS_KEPT (400 days) after the last one removes it.
+        JobRunner later = JobRunner.builder().clock(Clock.fixed(t0.plus(Duration.ofDays(431)), ZoneId.of("UTC"))).build();
+        later.run(check);
+        JobRunner latest = JobRunner.builder().clock(Clock.fixed(t0.plus(Duration.ofDays(432)), ZoneId.of("UTC"))).build();
+        latest.run(check);
+        try (Repository repo = open()) {
+            assertThat(repo.runs()).extracting(JobRun::start)
+                    .containsExactly(t0.plus(Duration.ofDays(431)), t0.plus(Duration.ofDays(432)));
+        }
     }
 
     @Test

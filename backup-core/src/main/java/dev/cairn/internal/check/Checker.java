@@ -170,8 +170,9 @@ public final class Checker {
         }
         for (Id p : packSizes.keySet()) {
             if (!byPack.contains(p)) {
-                warnings.add("pack " + p.shortHex() + " is not in any index (left by an interrupted backup; "
-                        + "`cairn repair index` adds it, prune will remove it)");
+                warnings.add("pack " + p.shortHex() + " is not in any index: a backup that is running or was"
+                        + " interrupted wrote it, or prune set it aside until its grace period ends; prune deletes it"
+                        + " once unused that long (`cairn repair index` makes its blobs reusable)");
             }
         }
         // 4. Snapshots: every tree and blob they reference is indexed.
