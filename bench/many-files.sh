@@ -7,9 +7,10 @@
 # Makes once, under $BENCH_DATA/many (default /var/tmp/cairn-bench/many), FILES (default 500,000)
 # files of 15-215 bytes in directories of 2,500, each with its own content (a blob per file). Then,
 # for each tool, one run per step from an empty repository, page cache warm (the tree is read
-# once before): initial backup, unchanged re-backup, restore (compared with diff -r) and
-# check --read-data. Prints seconds and peak RSS (/usr/bin/time) per step. Installs restic when
-# missing (Debian package).
+# once before): initial backup, unchanged re-backup, restore (compared with diff -r),
+# check --read-data, and prune (with nothing to remove: the mark over every blob and the plan,
+# which are what take memory). Prints seconds and peak RSS (/usr/bin/time) per step. Installs
+# restic when missing (Debian package).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 files=${1:-500000}
@@ -56,9 +57,11 @@ step cairn rebackup "$cairn" backup -q "$data"
 step cairn restore "$cairn" restore -q latest --target "$work/cairn-restore"
 if diff -r "$data" "$work/cairn-restore/$(basename "$data")" > /dev/null; then echo "cairn   restore   identical (diff -r)"; else echo "cairn   restore   DIFFERS"; fi
 step cairn check "$cairn" check -q --read-data
+step cairn prune "$cairn" prune -q
 rm -rf "$work/cairn-restore"
 step restic backup restic backup -q --compression auto "$data"
 step restic rebackup restic backup -q --compression auto "$data"
 step restic restore restic restore -q latest --target "$work/restic-restore"
 step restic check restic check -q --read-data
+step restic prune restic prune -q
 rm -rf "$work"

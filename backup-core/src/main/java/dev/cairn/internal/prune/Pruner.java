@@ -50,8 +50,11 @@ import java.util.concurrent.ExecutorService;
  */
 public final class Pruner {
     private static final int BLOBS_PER_INDEX_FILE = 200_000;
-    /** Trees read in parallel at a time during the mark (bounds the decoded trees held in memory). */
-    private static final int MARK_BATCH = 64;
+    /**
+     * Trees read in parallel at a time during the mark (bounds the decoded trees held in memory: 64
+     * directories of 2,500 files held 160,000 decoded entries, ~50 MiB of a 128 MiB heap).
+     */
+    private static final int MARK_BATCH = 16;
 
     /** The options of one run. */
     public record Options(Duration gracePeriod, double repackBelow, boolean dryRun, boolean unindexedWithoutGrace,
@@ -92,6 +95,7 @@ public final class Pruner {
         long usedBytes;
         int usedBlobs;
         Fate fate;
+        int ordinal; // position in the plan's array of packs
 
         Pack(Id id, long size, List<BlobLocation> blobs, boolean indexed, PruneMarker.Entry mark) {
             this.id = id;
@@ -119,7 +123,6 @@ public final class Pruner {
         }
         List<String> oldIndexFiles = new ArrayList<>();
         Map<Id, List<BlobLocation>> indexedBlobs = new HashMap<>();
-        Set<Id> oldIndexIds = new HashSet<>();
         for (ObjectInfo info : backend.list("index/")) {
             String hex = info.name().substring("index/".length());
             if (!Hex.isHex(hex, 64)) {
@@ -136,7 +139,6 @@ public final class Pruner {
             IndexFormat.decode(f, crypto, "index " + hex.substring(0, 8), one);
             for (BlobLocation l : one.build().all()) {
                 indexedBlobs.computeIfAbsent(l.pack(), k -> new ArrayList<>()).add(l);
-                oldIndexIds.add(l.id());
             }
             oldIndexFiles.add(info.name());
         }
@@ -198,7 +200,11 @@ public final class Pruner {
         }
 
         // ---- 3. Mark: every blob a snapshot references (each tree read once).
-        BlobIndex.Builder lb = new BlobIndex.Builder();
+        int entries = 0;
+        for (Pack p : packs.values()) {
+            entries += p.blobs.size();
+        }
+        BlobIndex.Builder lb = new BlobIndex.Builder(entries); // sized once: growing it copied 1.5x the arrays
         for (Pack p : packs.values()) {
             for (BlobLocation l : p.blobs) {
                 lb.add(l.id().bytes(), l.pack(), l.offset(), l.storedLength(), l.plainLength(), l.type(),
@@ -206,21 +212,35 @@ public final class Pruner {
             }
         }
         BlobIndex lookup = lb.build();
-        Set<Id> live = mark(lookup, cancel);
+        // Per blob, by its position in lookup (ids are unique there): whether a snapshot uses it, and
+        // which pack holds the copy that is kept. Arrays, not maps and sets of ids: a repository of
+        // 500,000 blobs needed ~230 MiB of heap for those alone.
+        java.util.BitSet live = mark(lookup, cancel);
 
         // ---- 4. Plan. Each live blob has one owner copy: an indexed pack before an unindexed one, then
         // the pack with the larger used fraction (so duplicates leave the emptier packs).
-        Map<Id, List<Pack>> copies = new HashMap<>();
-        for (Pack p : packs.values()) {
+        Pack[] byOrdinal = packs.values().toArray(new Pack[0]);
+        for (int i = 0; i < byOrdinal.length; i++) {
+            byOrdinal[i].ordinal = i;
+        }
+        int[] ownerOf = new int[lookup.size()];
+        java.util.Arrays.fill(ownerOf, -1);
+        Map<Integer, List<Pack>> copies = new HashMap<>(); // only blobs stored more than once
+        for (Pack p : byOrdinal) {
             for (BlobLocation l : p.blobs) {
-                if (live.contains(l.id())) {
+                int at = lookup.position(l.id());
+                if (at >= 0 && live.get(at)) {
                     p.usedBytes += l.storedLength();
-                    copies.computeIfAbsent(l.id(), k -> new ArrayList<>()).add(p);
+                    if (ownerOf[at] < 0) {
+                        ownerOf[at] = p.ordinal;
+                    } else {
+                        int first = ownerOf[at];
+                        copies.computeIfAbsent(at, k -> new ArrayList<>(List.of(byOrdinal[first]))).add(p);
+                    }
                 }
             }
         }
-        Map<Id, Pack> owner = new HashMap<>();
-        for (Map.Entry<Id, List<Pack>> e : copies.entrySet()) {
+        for (Map.Entry<Integer, List<Pack>> e : copies.entrySet()) {
             Pack best = null;
             for (Pack p : e.getValue()) {
                 if (best == null || (p.indexed && !best.indexed)
@@ -228,14 +248,14 @@ public final class Pruner {
                     best = p;
                 }
             }
-            owner.put(e.getKey(), best);
+            ownerOf[e.getKey()] = best.ordinal;
         }
-        for (Pack p : packs.values()) {
+        for (Pack p : byOrdinal) {
             p.usedBytes = 0;
         }
-        for (Pack p : packs.values()) {
+        for (Pack p : byOrdinal) {
             for (BlobLocation l : p.blobs) {
-                if (owner.get(l.id()) == p) {
+                if (owns(p, l, lookup, ownerOf)) {
                     p.usedBytes += l.storedLength();
                     p.usedBlobs++;
                 }
@@ -252,11 +272,11 @@ public final class Pruner {
             }
         }
         // A live blob whose owner is repacked but which has a copy in a pack that stays needs no copy.
-        for (Map.Entry<Id, Pack> e : owner.entrySet()) {
-            if (e.getValue().fate == Fate.REPACK) {
-                for (Pack p : copies.get(e.getKey())) {
+        for (Map.Entry<Integer, List<Pack>> e : copies.entrySet()) {
+            if (byOrdinal[ownerOf[e.getKey()]].fate == Fate.REPACK) {
+                for (Pack p : e.getValue()) {
                     if (p.fate == Fate.KEEP || p.fate == Fate.RESURRECT) {
-                        e.setValue(p);
+                        ownerOf[e.getKey()] = p.ordinal;
                         break;
                     }
                 }
@@ -268,7 +288,7 @@ public final class Pruner {
             if (p.fate == Fate.REPACK) {
                 int copied = 0;
                 for (BlobLocation l : p.blobs) {
-                    if (owner.get(l.id()) == p) {
+                    if (owns(p, l, lookup, ownerOf)) {
                         toCopy.add(l);
                         bytesRepacked += l.storedLength();
                         copied++;
@@ -328,14 +348,11 @@ public final class Pruner {
             waiting++;
             waitingBytes += p.size;
         }
-        report(o, packs, deleteNow, fossilsNew, otherLocks, live.size(), resurrected, waiting, waitingBytes);
+        report(o, packs, deleteNow, fossilsNew, otherLocks, live.cardinality(), resurrected, waiting, waitingBytes);
 
         if (o.dryRun()) {
-            Set<Id> newIds = new HashSet<>();
-            newIndex.forEach(l -> newIds.add(l.id()));
-            toCopy.forEach(l -> newIds.add(l.id()));
             return result(packs, deleteNow.size(), packsRepacked, waiting, bytesFreed, bytesRepacked,
-                    removedCount(oldIndexIds, newIds), true);
+                    removedCount(indexedBlobs, lookup, newIndex, toCopy), true);
         }
         // Temporaries of writes whose process was killed (a local repository's staged packs), not
         // modified for the grace period, so that no running backup is still writing them.
@@ -393,10 +410,8 @@ public final class Pruner {
                 }
             }
         }
-        Set<Id> newIds = new HashSet<>();
-        newIndex.forEach(l -> newIds.add(l.id()));
         return result(packs, deleteNow.size(), packsRepacked, waiting, bytesFreed, bytesRepacked,
-                indexChanges ? removedCount(oldIndexIds, newIds) : 0, false);
+                indexChanges ? removedCount(indexedBlobs, lookup, newIndex, List.of()) : 0, false);
     }
 
     /** The old markers' entries that still describe a pack no index names. */
@@ -411,11 +426,41 @@ public final class Pruner {
         return out;
     }
 
-    private static long removedCount(Set<Id> oldIds, Set<Id> newIds) {
+    /** Whether {@code p} holds the kept copy of blob {@code l}. */
+    private static boolean owns(Pack p, BlobLocation l, BlobIndex lookup, int[] ownerOf) {
+        int at = lookup.position(l.id());
+        return at >= 0 && ownerOf[at] == p.ordinal;
+    }
+
+    /** How many distinct blob ids the old index files name and the new index ({@code kept}, {@code copied}) does not. */
+    private static long removedCount(Map<Id, List<BlobLocation>> oldIndex, BlobIndex lookup, List<BlobLocation> kept,
+                                     List<BlobLocation> copied) {
+        java.util.BitSet stays = new java.util.BitSet(lookup.size());
+        for (List<BlobLocation> list : List.of(kept, copied)) {
+            for (BlobLocation l : list) {
+                int at = lookup.position(l.id());
+                if (at >= 0) {
+                    stays.set(at);
+                }
+            }
+        }
+        java.util.BitSet counted = new java.util.BitSet(lookup.size());
+        Set<Id> onlyInMissingPacks = new HashSet<>();
         long n = 0;
-        for (Id id : oldIds) {
-            if (!newIds.contains(id)) {
-                n++;
+        for (List<BlobLocation> list : oldIndex.values()) {
+            for (BlobLocation l : list) {
+                int at = lookup.position(l.id());
+                if (at < 0) {
+                    // named only by entries of packs missing from the storage: never in the new index
+                    if (onlyInMissingPacks.add(l.id())) {
+                        n++;
+                    }
+                } else if (!counted.get(at)) {
+                    counted.set(at);
+                    if (!stays.get(at)) {
+                        n++;
+                    }
+                }
             }
         }
         return n;
@@ -490,8 +535,8 @@ public final class Pruner {
     }
 
     /** The blobs every snapshot references, reading each tree once. Fails if one is not stored. */
-    private Set<Id> mark(BlobIndex lookup, Cancellation cancel) throws IOException {
-        Set<Id> live = new HashSet<>();
+    private java.util.BitSet mark(BlobIndex lookup, Cancellation cancel) throws IOException {
+        Live live = new Live(lookup);
         List<Id> level = new ArrayList<>();
         Map<Id, String> where = new HashMap<>(); // for messages: the snapshot and path a tree was found at
         Set<Id> missing = new HashSet<>();
@@ -546,7 +591,9 @@ public final class Pruner {
                         missingWhere.add("tree " + tree.shortHex() + " (" + at + ")");
                         continue;
                     }
-                    for (Node n : BlobStore.await(reads.get(k))) {
+                    List<Node> nodes = BlobStore.await(reads.get(k));
+                    reads.set(k, null); // done with: its entries can go before the batch's last is read
+                    for (Node n : nodes) {
                         if (n.isDir() && n.subtree() != null && live.add(n.subtree())) {
                             next.add(n.subtree());
                             where.put(n.subtree(), at + "/" + n.name());
@@ -567,7 +614,32 @@ public final class Pruner {
                     + (missingWhere.size() > 5 ? ", …" : "") + "). Nothing was changed. Run `cairn check`, then"
                     + " `cairn repair index` or `cairn repair snapshots`.");
         }
-        return live;
+        return live.bits;
+    }
+
+    /** The blobs found in use: by position in the lookup, and those it lacks (an error) by id. */
+    private static final class Live {
+        private final BlobIndex lookup;
+        final java.util.BitSet bits;
+        private final Set<Id> absent = new HashSet<>();
+
+        Live(BlobIndex lookup) {
+            this.lookup = lookup;
+            this.bits = new java.util.BitSet(lookup.size());
+        }
+
+        /** Whether {@code id} was not found before (and now is). */
+        boolean add(Id id) {
+            int at = lookup.position(id);
+            if (at < 0) {
+                return absent.add(id);
+            }
+            if (bits.get(at)) {
+                return false;
+            }
+            bits.set(at);
+            return true;
+        }
     }
 
     /** Copies the given blobs, verified, into new packs; returns their new locations. */

@@ -374,7 +374,9 @@ public final class BlobIndex {
             this(1024);
         }
 
-        Builder(int capacity) {
+        /** A builder for about {@code capacity} entries: arrays of that size, grown only beyond it. */
+        public Builder(int capacity) {
+            capacity = Math.max(16, capacity);
             ids = new long[4 * capacity];
             packMeta = new int[capacity];
             offsets = new int[capacity];
