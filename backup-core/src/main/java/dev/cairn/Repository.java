@@ -53,7 +53,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -789,24 +788,9 @@ public final class Repository implements AutoCloseable {
                 reads.add(readers.submit(() -> readSnapshot(id)));
             }
             for (Future<Snapshot> f : reads) {
-                out.add(f.get());
+                out.add(BlobStore.await(f));
             }
             return out;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BackupException(ErrorCode.CANCELLED, "Interrupted while reading the snapshots.", e);
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) {
-                throw io;
-            }
-            if (c instanceof RuntimeException re) {
-                throw re;
-            }
-            if (c instanceof Error err) {
-                throw err;
-            }
-            throw new IOException(c);
         } finally {
             readers.shutdownNow();
         }

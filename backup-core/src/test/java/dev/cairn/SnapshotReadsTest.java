@@ -1,9 +1,9 @@
 package dev.cairn;
 
 import dev.cairn.backend.Backend;
-import dev.cairn.backend.ObjectInfo;
 import dev.cairn.backend.local.LocalBackend;
 import dev.cairn.snapshot.Snapshot;
+import dev.cairn.testing.ForwardingBackend;
 import dev.cairn.testing.TestRepos;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -57,14 +56,13 @@ class SnapshotReadsTest {
     }
 
     /** Counts snapshot reads in flight; each waits until four are, or ten seconds have passed. */
-    private static final class Probe implements Backend {
-        private final Backend inner;
+    private static final class Probe extends ForwardingBackend {
         private final AtomicInteger inFlight = new AtomicInteger();
         final AtomicInteger mostAtOnce = new AtomicInteger();
         private final CountDownLatch four = new CountDownLatch(4);
 
         Probe(Backend inner) {
-            this.inner = inner;
+            super(inner);
         }
 
         @Override
@@ -83,41 +81,6 @@ class SnapshotReadsTest {
             } finally {
                 inFlight.decrementAndGet();
             }
-        }
-
-        @Override
-        public String location() {
-            return inner.location();
-        }
-
-        @Override
-        public void put(String name, byte[] data, int off, int len) throws IOException {
-            inner.put(name, data, off, len);
-        }
-
-        @Override
-        public byte[] get(String name, long offset, int length) throws IOException {
-            return inner.get(name, offset, length);
-        }
-
-        @Override
-        public Optional<Long> stat(String name) throws IOException {
-            return inner.stat(name);
-        }
-
-        @Override
-        public List<ObjectInfo> list(String prefix) throws IOException {
-            return inner.list(prefix);
-        }
-
-        @Override
-        public void delete(String name) throws IOException {
-            inner.delete(name);
-        }
-
-        @Override
-        public void close() throws IOException {
-            inner.close();
         }
     }
 }

@@ -462,13 +462,13 @@ public final class BlobStore {
         writeIndex();
     }
 
-    /** Waits for a queued blob, unwrapping worker failures. */
+    /** Waits for a queued task (a blob, a read), unwrapping worker failures. */
     public static <T> T await(Future<T> f) throws IOException {
         try {
             return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new BackupException(ErrorCode.CANCELLED, "Interrupted while storing data.", e);
+            throw new BackupException(ErrorCode.CANCELLED, "Interrupted while waiting for a worker.", e);
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
