@@ -25,7 +25,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -275,13 +274,12 @@ class PruneTest {
     // ------------------------------------------------------------------ crash safety
 
     /** Every put and delete from the {@code failAt}-th on throws, as if the process died there. */
-    private static class CrashingBackend implements Backend {
-        private final Backend inner;
+    private static class CrashingBackend extends dev.cairn.testing.ForwardingBackend {
         private final int failAt;
         final AtomicInteger mutations = new AtomicInteger();
 
         CrashingBackend(Backend inner, int failAt) {
-            this.inner = inner;
+            super(inner);
             this.failAt = failAt;
         }
 
@@ -292,34 +290,15 @@ class PruneTest {
         }
 
         @Override
-        public String location() {
-            return inner.location();
-        }
-
-        @Override
         public void put(String name, byte[] data, int off, int len) throws IOException {
             mutate("put", name);
             inner.put(name, data, off, len);
         }
 
+        /** Packs go through {@link #put} whole, so that their store counts as one mutation. */
         @Override
-        public byte[] get(String name) throws IOException {
-            return inner.get(name);
-        }
-
-        @Override
-        public byte[] get(String name, long offset, int length) throws IOException {
-            return inner.get(name, offset, length);
-        }
-
-        @Override
-        public Optional<Long> stat(String name) throws IOException {
-            return inner.stat(name);
-        }
-
-        @Override
-        public List<ObjectInfo> list(String prefix) throws IOException {
-            return inner.list(prefix);
+        public Staged stage(String prefix, int sizeHint) {
+            return new Staged.InMemory(this, sizeHint);
         }
 
         @Override

@@ -25,7 +25,6 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,22 +60,11 @@ class VerificationLedgerTest {
     }
 
     /** Records which packs were downloaded whole (read-data reads a pack whole; structure checks read ranges). */
-    static final class RecordingBackend implements Backend {
-        private final Backend inner;
+    static final class RecordingBackend extends dev.cairn.testing.ForwardingBackend {
         final Set<String> packsRead = new LinkedHashSet<>();
 
         RecordingBackend(Backend inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public String location() {
-            return inner.location();
-        }
-
-        @Override
-        public void put(String name, byte[] data, int off, int len) throws IOException {
-            inner.put(name, data, off, len);
+            super(inner);
         }
 
         @Override
@@ -85,26 +73,6 @@ class VerificationLedgerTest {
                 packsRead.add(name.substring(name.lastIndexOf('/') + 1));
             }
             return inner.get(name);
-        }
-
-        @Override
-        public byte[] get(String name, long offset, int length) throws IOException {
-            return inner.get(name, offset, length);
-        }
-
-        @Override
-        public Optional<Long> stat(String name) throws IOException {
-            return inner.stat(name);
-        }
-
-        @Override
-        public List<ObjectInfo> list(String prefix) throws IOException {
-            return inner.list(prefix);
-        }
-
-        @Override
-        public void delete(String name) throws IOException {
-            inner.delete(name);
         }
 
         synchronized Set<String> take() {

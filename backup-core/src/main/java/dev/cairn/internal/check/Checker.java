@@ -11,6 +11,7 @@ import dev.cairn.internal.repo.BlobLocation;
 import dev.cairn.internal.repo.IndexFormat;
 import dev.cairn.internal.repo.Node;
 import dev.cairn.internal.repo.PackFormat;
+import dev.cairn.internal.repo.SeenBlobs;
 import dev.cairn.internal.repo.TreeCodec;
 import dev.cairn.internal.util.Hex;
 import dev.cairn.internal.util.Id;
@@ -188,8 +189,8 @@ public final class Checker {
                 errors.add("snapshot " + id.substring(0, 8) + " is damaged: " + ex.getMessage());
             }
         }
-        Seen trees = new Seen(index);
-        Seen blobs = new Seen(index);
+        SeenBlobs trees = new SeenBlobs(index);
+        SeenBlobs blobs = new SeenBlobs(index);
         for (Snapshot s : snaps) {
             walk(index, s, Id.parse(s.tree()), "", trees, blobs, new LinkedHashSet<>(), null, null);
         }
@@ -232,7 +233,7 @@ public final class Checker {
             Map<Id, Set<String>> snapsOf = new HashMap<>();
             Map<Id, Set<String>> filesOf = new HashMap<>();
             for (Snapshot s : snaps) {
-                walk(index, s, Id.parse(s.tree()), "", new Seen(index), new Seen(index), new LinkedHashSet<>(),
+                walk(index, s, Id.parse(s.tree()), "", new SeenBlobs(index), new SeenBlobs(index), new LinkedHashSet<>(),
                         blobToPack, (pack, path) -> {
                             snapsOf.computeIfAbsent(pack, k -> new LinkedHashSet<>()).add(s.shortId());
                             filesOf.computeIfAbsent(pack, k -> new LinkedHashSet<>()).add(s.shortId() + ":" + path);
@@ -262,44 +263,12 @@ public final class Checker {
         return l.id().hex() + ":" + l.offset() + ":" + l.storedLength() + ":" + l.type();
     }
 
-    /**
-     * Ids seen during a walk: a bit per position in the index (a set of ids took ~100 bytes per blob
-     * of a repository of 500,000 files), and a set for the few that are not indexed.
-     */
-    private static final class Seen {
-        private final BlobIndex index;
-        private final java.util.BitSet indexed;
-        private final Set<Id> other = new HashSet<>();
-
-        Seen(BlobIndex index) {
-            this.index = index;
-            this.indexed = new java.util.BitSet(index.size());
-        }
-
-        /** Whether {@code id} was not seen before (and is now). */
-        boolean add(Id id) {
-            int at = index.position(id);
-            if (at < 0) {
-                return other.add(id);
-            }
-            if (indexed.get(at)) {
-                return false;
-            }
-            indexed.set(at);
-            return true;
-        }
-
-        int size() {
-            return indexed.cardinality() + other.size();
-        }
-    }
-
     /** Called for each file (path) with data in a damaged pack. */
     private interface Hit {
         void found(Id pack, String path);
     }
 
-    private void walk(BlobIndex index, Snapshot s, Id tree, String prefix, Seen seenTrees, Seen blobs,
+    private void walk(BlobIndex index, Snapshot s, Id tree, String prefix, SeenBlobs seenTrees, SeenBlobs blobs,
                       LinkedHashSet<Id> ancestors, Map<Id, Id> watch, Hit hit) {
         if (!ancestors.add(tree)) {
             errors.add("snapshot " + s.shortId() + ": tree " + tree.shortHex() + " at /" + prefix

@@ -17,6 +17,7 @@ import dev.cairn.internal.repo.Locks;
 import dev.cairn.internal.repo.Node;
 import dev.cairn.internal.repo.PackFormat;
 import dev.cairn.internal.repo.RepoConfig;
+import dev.cairn.internal.repo.SeenBlobs;
 import dev.cairn.internal.repo.TreeCodec;
 import dev.cairn.internal.util.Hex;
 import dev.cairn.internal.util.Id;
@@ -215,7 +216,7 @@ public final class Pruner {
         // Per blob, by its position in lookup (ids are unique there): whether a snapshot uses it, and
         // which pack holds the copy that is kept. Arrays, not maps and sets of ids (~200 bytes per
         // blob): prune of a repository of 500,000 blobs did not fit the default 128 MiB heap.
-        java.util.BitSet live = mark(lookup, cancel);
+        SeenBlobs live = mark(lookup, cancel);
 
         // ---- 4. Plan. Each live blob has one owner copy: an indexed pack before an unindexed one, then
         // the pack with the larger used fraction (so duplicates leave the emptier packs).
@@ -229,7 +230,7 @@ public final class Pruner {
         for (Pack p : byOrdinal) {
             for (BlobLocation l : p.blobs) {
                 int at = lookup.position(l.id());
-                if (at >= 0 && live.get(at)) {
+                if (at >= 0 && live.seenAt(at)) {
                     p.usedBytes += l.storedLength();
                     if (ownerOf[at] < 0) {
                         ownerOf[at] = p.ordinal;
@@ -348,7 +349,7 @@ public final class Pruner {
             waiting++;
             waitingBytes += p.size;
         }
-        report(o, packs, deleteNow, fossilsNew, otherLocks, live.cardinality(), resurrected, waiting, waitingBytes);
+        report(o, packs, deleteNow, fossilsNew, otherLocks, live.size(), resurrected, waiting, waitingBytes);
 
         if (o.dryRun()) {
             return result(packs, deleteNow.size(), packsRepacked, waiting, bytesFreed, bytesRepacked,
@@ -435,29 +436,17 @@ public final class Pruner {
     /** How many distinct blob ids the old index files name and the new index ({@code kept}, {@code copied}) does not. */
     private static long removedCount(Map<Id, List<BlobLocation>> oldIndex, BlobIndex lookup, List<BlobLocation> kept,
                                      List<BlobLocation> copied) {
-        java.util.BitSet stays = new java.util.BitSet(lookup.size());
+        SeenBlobs stays = new SeenBlobs(lookup);
         for (List<BlobLocation> list : List.of(kept, copied)) {
-            for (BlobLocation l : list) {
-                int at = lookup.position(l.id());
-                if (at >= 0) {
-                    stays.set(at);
-                }
-            }
+            list.forEach(l -> stays.add(l.id()));
         }
-        java.util.BitSet counted = new java.util.BitSet(lookup.size());
-        Set<Id> onlyInMissingPacks = new HashSet<>();
+        SeenBlobs counted = new SeenBlobs(lookup);
         long n = 0;
         for (List<BlobLocation> list : oldIndex.values()) {
             for (BlobLocation l : list) {
-                int at = lookup.position(l.id());
-                if (at < 0) {
-                    // named only by entries of packs missing from the storage: never in the new index
-                    if (onlyInMissingPacks.add(l.id())) {
-                        n++;
-                    }
-                } else if (!counted.get(at)) {
-                    counted.set(at);
-                    if (!stays.get(at)) {
+                if (counted.add(l.id())) {
+                    int at = lookup.position(l.id()); // < 0: only in packs missing from the storage
+                    if (at < 0 || !stays.seenAt(at)) {
                         n++;
                     }
                 }
@@ -535,8 +524,8 @@ public final class Pruner {
     }
 
     /** The blobs every snapshot references, reading each tree once. Fails if one is not stored. */
-    private java.util.BitSet mark(BlobIndex lookup, Cancellation cancel) throws IOException {
-        Live live = new Live(lookup);
+    private SeenBlobs mark(BlobIndex lookup, Cancellation cancel) throws IOException {
+        SeenBlobs live = new SeenBlobs(lookup);
         List<Id> level = new ArrayList<>();
         Map<Id, String> where = new HashMap<>(); // for messages: the snapshot and path a tree was found at
         Set<Id> missing = new HashSet<>();
@@ -614,32 +603,7 @@ public final class Pruner {
                     + (missingWhere.size() > 5 ? ", …" : "") + "). Nothing was changed. Run `cairn check`, then"
                     + " `cairn repair index` or `cairn repair snapshots`.");
         }
-        return live.bits;
-    }
-
-    /** The blobs found in use: by position in the lookup, and those it lacks (an error) by id. */
-    private static final class Live {
-        private final BlobIndex lookup;
-        final java.util.BitSet bits;
-        private final Set<Id> absent = new HashSet<>();
-
-        Live(BlobIndex lookup) {
-            this.lookup = lookup;
-            this.bits = new java.util.BitSet(lookup.size());
-        }
-
-        /** Whether {@code id} was not found before (and now is). */
-        boolean add(Id id) {
-            int at = lookup.position(id);
-            if (at < 0) {
-                return absent.add(id);
-            }
-            if (bits.get(at)) {
-                return false;
-            }
-            bits.set(at);
-            return true;
-        }
+        return live;
     }
 
     /** Copies the given blobs, verified, into new packs; returns their new locations. */
