@@ -4,6 +4,7 @@ import dev.cairn.backend.Backend;
 import dev.cairn.backend.BackendProvider;
 import dev.cairn.backend.ObjectInfo;
 import dev.cairn.backend.local.LocalBackend;
+import dev.cairn.internal.backend.CachingBackend;
 import dev.cairn.internal.backend.RetryingBackend;
 import dev.cairn.internal.chunker.FastCdc;
 import dev.cairn.internal.crypto.Argon2Kdf;
@@ -112,6 +113,19 @@ public final class Repository implements AutoCloseable {
             return t;
         });
         this.index = loadIndex();
+        if (backend instanceof CachingBackend c) {
+            // Copies of packs the index no longer names (pruned, maybe by another machine) go.
+            java.util.Set<String> packs = new java.util.HashSet<>();
+            for (Id p : index.packs()) {
+                packs.add(PackFormat.name(p));
+            }
+            c.retainPacks(packs::contains);
+        }
+    }
+
+    /** The backend without the local cache: what check verifies. */
+    private Backend uncached() {
+        return backend instanceof CachingBackend c ? c.inner() : backend;
     }
 
     /**
@@ -197,6 +211,7 @@ public final class Repository implements AutoCloseable {
         private Duration indexInterval = Duration.ofMinutes(5);
         private Duration lockWait = Duration.ZERO;
         private boolean noLock;
+        private Path cacheRoot;
 
         private Builder(Backend backend) {
             this.rawBackend = backend;
@@ -329,6 +344,19 @@ public final class Repository implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Keeps a local copy of a remote repository's index files, snapshots and packs of trees in
+         * {@code root/<repository id>} (as restic's and Kopia's caches do): opening reads them from
+         * disk, and a backup reads its parent's trees without a request per directory. Copies are
+         * checked against their names before use; a cache that cannot be written only costs speed.
+         * Ignored for a repository in a local directory. Default: none ({@code null}); the CLI uses
+         * {@code ~/.cache/cairn}.
+         */
+        public Builder cacheDirectory(Path root) {
+            this.cacheRoot = root;
+            return this;
+        }
+
         /** Worker threads for hashing, compression, encryption and restore writes. */
         public Builder workers(int n) {
             if (n < 1 || n > 256) {
@@ -405,7 +433,9 @@ public final class Repository implements AutoCloseable {
                             RepoConfig.verify(c, new Crypto(m.get()));
                             cfg = RepoConfig.parse(c);
                         }
-                        return new Repository(backend(), cfg, m.get(), k.name(), this);
+                        Backend b = cacheRoot == null || rawBackend instanceof LocalBackend ? backend()
+                                : CachingBackend.open(backend(), cacheRoot, cfg.id());
+                        return new Repository(b, cfg, m.get(), k.name(), this);
                     }
                 }
                 if (!damaged.isEmpty() && damaged.size() == keys.size()) {
@@ -1257,7 +1287,7 @@ public final class Repository implements AutoCloseable {
 
         public CheckReport run() {
             try (Locks.Held lock = lock(false, "check")) {
-                var checker = new dev.cairn.internal.check.Checker(backend, crypto, Repository.this::readSnapshot)
+                var checker = new dev.cairn.internal.check.Checker(uncached(), crypto, Repository.this::readSnapshot)
                         .executor(workers);
                 dev.cairn.internal.repo.Ledger.State ledger = null;
                 List<String> ledgerWarnings = new ArrayList<>();
@@ -1338,7 +1368,7 @@ public final class Repository implements AutoCloseable {
             }
             java.util.Set<Id> bad = new java.util.HashSet<>();
             if (readData) {
-                var checker = new dev.cairn.internal.check.Checker(backend, crypto, this::readSnapshot);
+                var checker = new dev.cairn.internal.check.Checker(uncached(), crypto, this::readSnapshot);
                 checker.run(true, null, 0);
                 bad.addAll(checker.badBlobs());
             }

@@ -77,6 +77,16 @@ public final class CairnCommand implements Callable<Integer> {
                     + "credentials can only read. A prune running meanwhile can then make the read fail.")
     boolean noLock;
 
+    @Option(names = "--cache-dir", paramLabel = "DIR", scope = ScopeType.INHERIT,
+            description = "Where copies of a remote repository's index, snapshots and trees are kept (each checked "
+                    + "against its name before use). Also CAIRN_CACHE_DIR, cacheDir:. Default: $XDG_CACHE_HOME/cairn, "
+                    + "else ~/.cache/cairn.")
+    Path cacheDir;
+
+    @Option(names = "--no-cache", scope = ScopeType.INHERIT,
+            description = "Read everything from the repository itself (no local copies). Also CAIRN_NO_CACHE.")
+    boolean noCache;
+
     @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT,
             description = "Print only errors, warnings and requested data (no summaries). Also CAIRN_QUIET, quiet:.")
     boolean quiet;
@@ -94,7 +104,8 @@ public final class CairnCommand implements Callable<Integer> {
             VersionCommand.class, HelpCommand.class);
 
     /** Global options that take a value: the word after them is not a command name. */
-    static final java.util.Set<String> OPTIONS_WITH_VALUE = java.util.Set.of("--repo", "--repository", "--config");
+    static final java.util.Set<String> OPTIONS_WITH_VALUE = java.util.Set.of("--repo", "--repository", "--config",
+            "--cache-dir");
 
     /** The first default configuration file that exists is used. */
     static final List<Path> DEFAULT_CONFIGS = List.of(Path.of("cairn.yaml"), Path.of("/etc/cairn/cairn.yaml"));
@@ -123,6 +134,27 @@ public final class CairnCommand implements Callable<Integer> {
             }
         }
         return config;
+    }
+
+    /**
+     * The root of the cache of remote repositories ({@link dev.cairn.Repository.Builder#cacheDirectory}):
+     * --cache-dir, CAIRN_CACHE_DIR or cacheDir: in the file, else $XDG_CACHE_HOME/cairn, else
+     * ~/.cache/cairn; null with --no-cache (or CAIRN_NO_CACHE), or when there is no home directory.
+     */
+    Path cacheDirectory() {
+        if (Setting.NO_CACHE.flag(noCache, env, config())) {
+            return null;
+        }
+        Setting.Value v = Setting.CACHE_DIR.resolve(cacheDir == null ? null : cacheDir.toString(), env, config());
+        if (v.isSet()) {
+            return Path.of(v.value());
+        }
+        String xdg = env.get("XDG_CACHE_HOME");
+        if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) {
+            return Path.of(xdg, "cairn");
+        }
+        String home = env.get("HOME");
+        return home == null || home.isBlank() ? null : Path.of(home, ".cache", "cairn");
     }
 
     Secrets secrets() {

@@ -107,6 +107,9 @@ final class Config {
         Boolean quiet;
         @JsonProperty("verbose")
         Boolean verbose;
+        /** The root of the cache of remote repositories. */
+        @JsonProperty("cacheDir")
+        String cacheDir;
         @JsonProperty("repositories")
         Map<String, RepositoryConfig> repositories = new LinkedHashMap<>();
         @JsonProperty("sources")

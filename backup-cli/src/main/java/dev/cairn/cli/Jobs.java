@@ -160,6 +160,7 @@ final class Jobs {
                     + "reference, which a job needs: add `password: ${file:/etc/cairn/" + name + ".pass}` or "
                     + "`password: ${env:NAME}`.");
         }
+        java.nio.file.Path cache = root.cacheDirectory();
         return () -> {
             Secret password;
             synchronized (root) {
@@ -168,7 +169,7 @@ final class Jobs {
             try {
                 // A scheduled job that meets another job's lock (a prune, a backup) waits for it rather
                 // than failing; its timeout, if shorter, still applies.
-                return Repository.at(r.location).password(password).lockWait(JOB_LOCK_WAIT).open();
+                return Repository.at(r.location).password(password).lockWait(JOB_LOCK_WAIT).cacheDirectory(cache).open();
             } finally {
                 password.clear();
             }

@@ -122,7 +122,7 @@ abstract class RepoCommand implements Callable<Integer> {
     final Repository open(Repository.Builder b, Target t) {
         Secret password = password(t);
         try {
-            Repository r = b.password(password).noLock(root().noLock).open();
+            Repository r = b.password(password).noLock(root().noLock).cacheDirectory(root().cacheDirectory()).open();
             if (root().standalone) {
                 // The key derivation's 64 MiB are garbage in the old generation now: collect them while
                 // little else is live (~10 ms) rather than in the promotion failures and full

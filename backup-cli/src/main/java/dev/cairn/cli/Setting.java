@@ -21,6 +21,11 @@ enum Setting {
     REPOSITORY("--repo", "CAIRN_REPOSITORY", "repository", "none", c -> c.root.repository),
     /** The host name written into new snapshots (backup). */
     HOST("--host", "CAIRN_HOST", "host", "this machine's host name", c -> c.root.host),
+    /** The root of the cache of remote repositories. */
+    CACHE_DIR("--cache-dir", "CAIRN_CACHE_DIR", "cacheDir", "$XDG_CACHE_HOME/cairn, else ~/.cache/cairn",
+            c -> c.root.cacheDir),
+    /** No cache. */
+    NO_CACHE("--no-cache", "CAIRN_NO_CACHE", null, "false", c -> null),
     /** No summaries. */
     QUIET("--quiet", "CAIRN_QUIET", "quiet", "false", c -> c.root.quiet == null ? null : c.root.quiet.toString()),
     /** Stack traces and debug logs. */

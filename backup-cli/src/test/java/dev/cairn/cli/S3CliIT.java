@@ -154,6 +154,16 @@ class S3CliIT {
         return m;
     }
 
+    /** Files below {@code dir}, 0 when it does not exist. */
+    private static long count(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).count();
+        }
+    }
+
     private static String sha256(Path p) throws IOException {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
@@ -197,6 +207,29 @@ class S3CliIT {
         assertThat(restore.code()).as("%s", restore).isZero();
         assertThat(restore.json().get("snapshot").asText()).isEqualTo(backup.json().get("snapshot").asText());
         assertThat(describe(target.resolve("data"))).isEqualTo(before);
+
+        // The cache of the remote repository, in ~/.cache/cairn by default: the snapshot, the index, the trees.
+        Path cache = tmp.resolve(".cache/cairn");
+        assertThat(cache.resolve("CACHEDIR.TAG")).isRegularFile();
+        List<Path> repos;
+        try (Stream<Path> s = Files.list(cache)) {
+            repos = s.filter(Files::isDirectory).toList();
+        }
+        assertThat(repos).hasSize(1);
+        assertThat(repos.get(0).resolve("snapshots").resolve(backup.json().get("snapshot").asText())).isRegularFile();
+        assertThat(count(repos.get(0).resolve("index"))).isPositive();
+        assertThat(count(repos.get(0).resolve("data"))).isPositive();
+        Path elsewhere = tmp.resolve("elsewhere");
+        Map<String, String> otherCache = new HashMap<>(env);
+        otherCache.put("CAIRN_CACHE_DIR", elsewhere.toString());
+        CairnProcess.Proc uncached = cairn(otherCache, "backup", "--no-cache", "-q", "--repo", repo, data.toString());
+        all.add(uncached);
+        assertThat(uncached.code()).as("%s", uncached).isZero();
+        assertThat(elsewhere).doesNotExist();
+        CairnProcess.Proc again = cairn(otherCache, "backup", "-q", "--repo", repo, data.toString());
+        all.add(again);
+        assertThat(again.code()).as("%s", again).isZero();
+        assertThat(count(elsewhere.resolve(repos.get(0).getFileName()).resolve("snapshots"))).isEqualTo(3);
 
         CairnProcess.Proc check = cairn(env, "check", "--read-data", "--json", "--repo", repo);
         all.add(check);

@@ -8,6 +8,7 @@ import dev.cairn.BackupException;
 import dev.cairn.ErrorCode;
 import dev.cairn.IntegrityException;
 import dev.cairn.backend.Backend;
+import dev.cairn.internal.backend.CachingBackend;
 import dev.cairn.internal.crypto.Crypto;
 import dev.cairn.internal.repo.BlobIndex;
 import dev.cairn.internal.repo.BlobLocation;
@@ -499,7 +500,10 @@ public final class BlobStore {
         for (int attempt = 1; ; attempt++) {
             byte[] enc;
             try {
-                enc = backend.get(pack, loc.offset(), loc.storedLength());
+                // A tree's pack is kept whole in a remote repository's cache: the next tree is in it too.
+                enc = loc.type() == BlobLocation.TREE && backend instanceof CachingBackend c
+                        ? c.getFromWholePack(pack, loc.offset(), loc.storedLength())
+                        : backend.get(pack, loc.offset(), loc.storedLength());
             } catch (java.nio.file.NoSuchFileException e) {
                 throw new IntegrityException("Pack " + loc.pack().shortHex() + " holding blob " + loc.id().shortHex()
                         + " is missing from the repository. Run `cairn check`; `cairn repair snapshots` drops the"
