@@ -61,6 +61,20 @@ public interface Backend extends AutoCloseable {
         @Override
         void close() throws IOException;
 
+        /**
+         * A staged object whose {@link #commit} may be called again after it failed with an
+         * {@link IOException} (what was written is kept until {@link #close}): a retrying caller
+         * retries it as it retries {@link Backend#put}.
+         */
+        interface Retryable extends Staged {
+            /**
+             * Whether the object stored under {@code name} holds exactly what was written: after a
+             * failed commit, a {@link FileAlreadyExistsException} may mean that the failed attempt
+             * stored it after all.
+             */
+            boolean stored(String name) throws IOException;
+        }
+
         /** Pieces kept in one growing array, {@link Backend#put} on commit. */
         final class InMemory implements Staged {
             private final Backend backend;

@@ -36,8 +36,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -422,7 +427,12 @@ public final class S3Backend implements Backend {
     }
 
     private void putSingle(String name, String key, byte[] data, int off, int len) throws IOException {
-        byte[] md5 = md5(data, off, len);
+        putSingle(name, key, () -> new ByteArrayInputStream(data, off, len), len, md5(data, off, len));
+    }
+
+    /** One PUT of {@code len} bytes that {@code body} gives (as often as the SDK retries). */
+    private void putSingle(String name, String key, ContentStreamProvider body, long len, byte[] md5)
+            throws IOException {
         boolean bucketCreated = false;
         for (int conflicts = 0; ; ) {
             boolean cond = conditional.get();
@@ -430,7 +440,7 @@ public final class S3Backend implements Backend {
                 refuseIfExists(name, key);
             }
             PutObjectRequest.Builder req = PutObjectRequest.builder().bucket(bucket).key(key)
-                    .contentLength((long) len).contentType("application/octet-stream")
+                    .contentLength(len).contentType("application/octet-stream")
                     .contentMD5(Base64.getEncoder().encodeToString(md5));
             if (cond) {
                 req.ifNoneMatch("*");
@@ -447,7 +457,6 @@ public final class S3Backend implements Backend {
             if (lockDays > 0) {
                 req.objectLockMode(lockMode).objectLockRetainUntilDate(clock.instant().plus(Duration.ofDays(lockDays)));
             }
-            ContentStreamProvider body = () -> new ByteArrayInputStream(data, off, len);
             attempts.reset();
             try {
                 s3.putObject(req.build(), RequestBody.fromContentProvider(body, len, "application/octet-stream"));
@@ -477,6 +486,106 @@ public final class S3Backend implements Backend {
                 throw S3Errors.map(e, "upload", bucket, key, name);
             }
         }
+    }
+
+    /**
+     * Writes a pack to a temporary file as its blobs come and uploads it from there (restic does
+     * the same): held in memory, each 16 MiB pack lived until its upload ended, long enough to be
+     * promoted, and filled the 128 MiB heap's old generation every pack or two (a backup of
+     * /usr/share to S3Proxy: 32 full collections, 1.8 s of pauses, 263 MiB peak RSS). The MD5 of
+     * Content-MD5 is computed on the way. Files go to {@code java.io.tmpdir} (the launcher passes
+     * {@code TMPDIR}), readable by the owner only, and are deleted once stored or dropped.
+     */
+    @Override
+    public Staged stage(String prefix, int sizeHint) throws IOException {
+        Path tmp = Files.createTempFile("cairn-s3-", ".pack"); // rw------- on POSIX
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        MessageDigest md5 = md5Digest();
+        return new Staged.Retryable() {
+            private final ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+            private long length;
+            private byte[] digest;
+            private boolean committed;
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (digest != null) {
+                    throw new IllegalStateException("already committed");
+                }
+                md5.update(b, off, len);
+                length += len;
+                while (len > 0) {
+                    int n = Math.min(len, buf.remaining());
+                    buf.put(b, off, n);
+                    off += n;
+                    len -= n;
+                    if (!buf.hasRemaining()) {
+                        flush();
+                    }
+                }
+            }
+
+            private void flush() throws IOException {
+                buf.flip();
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                buf.clear();
+            }
+
+            /** Stores the file; may be called again after a failure (the file stays until close). */
+            @Override
+            public void commit(String name) throws IOException {
+                if (committed) {
+                    throw new IllegalStateException("already committed");
+                }
+                if (digest == null) {
+                    flush();
+                    ch.close();
+                    digest = md5.digest();
+                }
+                if (length > multipartThreshold) {
+                    byte[] all = Files.readAllBytes(tmp); // beyond any pack of the default size
+                    put(name, all, 0, all.length);
+                } else {
+                    acquire();
+                    try {
+                        putSingle(name, key(name), () -> {
+                            try {
+                                return Files.newInputStream(tmp);
+                            } catch (IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        }, length, digest);
+                    } finally {
+                        permits.release();
+                    }
+                }
+                committed = true;
+                close();
+            }
+
+            @Override
+            public boolean stored(String name) throws IOException {
+                return digest != null && length <= multipartThreshold
+                        && storedEtagIs(key(name), "\"" + HexFormat.of().formatHex(digest) + "\"");
+            }
+
+            @Override
+            public void close() throws IOException {
+                try {
+                    ch.close();
+                } finally {
+                    Files.deleteIfExists(tmp);
+                }
+            }
+        };
     }
 
     private void putMultipart(String name, String key, byte[] data, int off, int len) throws IOException {

@@ -66,6 +66,46 @@ class S3BackendTest extends BackendContractTest {
         }
     }
 
+    /** Packs are staged in a temporary file (not in the heap), uploaded from it, and the file goes. */
+    @Test
+    void stagedPacks_goThroughTemporaryFiles_andLeaveNone() throws IOException {
+        java.nio.file.Path tmpdir = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+        long before = stagingFiles(tmpdir);
+        try (S3Backend b = S3ProxyServer.backend(bucket, "staged" + PREFIXES.incrementAndGet())
+                .multipartThreshold(5 * 1024 * 1024).partSize(5 * 1024 * 1024).build()) {
+            byte[] data = bytes(3 * 1024 * 1024 + 123, 9);
+            try (Backend.Staged s = b.stage("data/", 100)) {
+                assertThat(stagingFiles(tmpdir)).isEqualTo(before + 1);
+                for (int off = 0; off < data.length; ) {
+                    int n = Math.min(70_001, data.length - off);
+                    s.write(data, off, n);
+                    off += n;
+                }
+                s.commit("data/ab/one");
+                assertThat(((Backend.Staged.Retryable) s).stored("data/ab/one")).isTrue();
+                assertThat(stagingFiles(tmpdir)).isEqualTo(before);
+            }
+            assertThat(b.get("data/ab/one")).isEqualTo(data);
+            byte[] big = bytes(6 * 1024 * 1024 + 5, 10); // above the multipart threshold
+            try (Backend.Staged s = b.stage("data/", 100)) {
+                s.write(big, 0, big.length);
+                s.commit("data/ab/big");
+            }
+            assertThat(b.get("data/ab/big")).isEqualTo(big);
+            try (Backend.Staged s = b.stage("data/", 100)) {
+                s.write(big, 0, 10); // dropped: never committed
+            }
+            assertThat(b.stat("data/ab/dropped")).isEmpty();
+        }
+        assertThat(stagingFiles(tmpdir)).isEqualTo(before);
+    }
+
+    private static long stagingFiles(java.nio.file.Path dir) throws IOException {
+        try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().startsWith("cairn-s3-")).count();
+        }
+    }
+
     @Test
     void put_withoutConditionalWrites_headsFirst_andRefusesExisting() throws IOException {
         try (S3Backend b = S3ProxyServer.backend(bucket, "headfirst" + PREFIXES.incrementAndGet())

@@ -91,15 +91,52 @@ public final class RetryingBackend implements Backend {
     }
 
     /**
-     * The inner backend's staged write when it writes as it goes (a local directory: its failures,
-     * a full disk or a read-only file system, are not transient, and the pieces are not kept to
-     * write again); otherwise pieces kept in memory and committed through this backend's retried
-     * {@link #put}.
+     * The inner backend's staged write when it writes as it goes and cannot write again (a local
+     * directory: its failures, a full disk or a read-only file system, are not transient); its
+     * commit retried like {@link #put} when it keeps what was written ({@link Staged.Retryable}: an
+     * object store's temporary file); otherwise pieces kept in memory and committed through this
+     * backend's retried {@link #put}.
      */
     @Override
     public Staged stage(String prefix, int sizeHint) throws IOException {
         Staged s = inner.stage(prefix, sizeHint);
-        return s instanceof Staged.InMemory ? new Staged.InMemory(this, sizeHint) : s;
+        if (s instanceof Staged.InMemory) {
+            return new Staged.InMemory(this, sizeHint);
+        }
+        if (s instanceof Staged.Retryable r) {
+            return new Staged() {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    r.write(b, off, len);
+                }
+
+                @Override
+                public void commit(String name) throws IOException {
+                    boolean[] tried = {false};
+                    retry("put " + name, () -> {
+                        boolean again = tried[0];
+                        tried[0] = true;
+                        try {
+                            r.commit(name);
+                        } catch (FileAlreadyExistsException e) {
+                            // As in put: after a failed attempt the object may be ours.
+                            if (again && r.stored(name)) {
+                                r.close();
+                                return null;
+                            }
+                            throw e;
+                        }
+                        return null;
+                    });
+                }
+
+                @Override
+                public void close() throws IOException {
+                    r.close();
+                }
+            };
+        }
+        return s;
     }
 
     @Override

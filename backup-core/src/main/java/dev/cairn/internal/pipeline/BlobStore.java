@@ -61,6 +61,16 @@ public final class BlobStore {
     /** One reusable compression buffer per worker: no multi-MiB allocation per chunk. */
     private final ThreadLocal<byte[][]> compressBuffers = ThreadLocal.withInitial(() -> new byte[1][]);
     private volatile long lastIndexWrite = System.nanoTime();
+    /**
+     * Closed packs are stored by uploader threads, at most {@link #UPLOADS} at a time, while the
+     * workers go on compressing and encrypting: a worker that stored the pack it closed waited for
+     * the storage (an fsync of 16 MiB; a PUT to an object store) with its chunk's budget held.
+     */
+    private final Semaphore uploadSlots = new Semaphore(UPLOADS);
+    private final java.util.concurrent.ThreadPoolExecutor uploader;
+    /** The first upload that failed: every later pack and the flush fail with it. */
+    private final java.util.concurrent.atomic.AtomicReference<RuntimeException> uploadFailure =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     final AtomicLong dataBlobsAdded = new AtomicLong();
     final AtomicLong treeBlobsAdded = new AtomicLong();
@@ -100,7 +110,18 @@ public final class BlobStore {
             c.setLevel(level);
             return c;
         });
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        this.uploader = new java.util.concurrent.ThreadPoolExecutor(UPLOADS, UPLOADS, 2, java.util.concurrent.TimeUnit.SECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "cairn-upload-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.uploader.allowCoreThreadTimeOut(true); // nothing to shut down: idle threads end
     }
+
+    /** Packs stored at once, besides the open ones being filled. */
+    static final int UPLOADS = 2;
 
     public BlobIndex index() {
         return index;
@@ -305,7 +326,45 @@ public final class BlobStore {
         }
         bytesStored.addAndGet(enc.length);
         if (full != null) {
-            upload(full);
+            startUpload(full);
+        }
+    }
+
+    /** Hands a closed pack to an uploader, waiting while {@link #UPLOADS} are being stored. */
+    private void startUpload(PackFormat.Builder b) throws IOException {
+        uploadSlots.acquireUninterruptibly();
+        RuntimeException failed = uploadFailure.get();
+        if (failed != null) {
+            uploadSlots.release();
+            closeQuietly(b, failed);
+            throw failed;
+        }
+        try {
+            uploader.execute(() -> {
+                try {
+                    upload(b);
+                } catch (IOException | RuntimeException e) {
+                    uploadFailure.compareAndSet(null, e instanceof RuntimeException re ? re : packWriteFailed((IOException) e));
+                } catch (Error e) {
+                    uploadFailure.compareAndSet(null, new IllegalStateException("A pack upload failed: " + e, e));
+                    throw e;
+                } finally {
+                    uploadSlots.release();
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            uploadSlots.release();
+            upload(b);
+        }
+    }
+
+    /** Waits until every pack handed to an uploader is stored; throws the first upload's failure. */
+    private void awaitUploads() {
+        uploadSlots.acquireUninterruptibly(UPLOADS);
+        uploadSlots.release(UPLOADS);
+        RuntimeException failed = uploadFailure.get();
+        if (failed != null) {
+            throw failed;
         }
     }
 
@@ -356,6 +415,11 @@ public final class BlobStore {
      */
     public void discardOpenPacks() {
         discarded = true;
+        try {
+            awaitUploads(); // nothing goes on storing after the operation that failed returns
+        } catch (RuntimeException ignored) {
+            // The failure that stopped this store, reported by its caller.
+        }
         for (int t = 0; t < 2; t++) {
             PackFormat.Builder b;
             synchronized (packLocks[t]) {
@@ -381,9 +445,10 @@ public final class BlobStore {
                 packs[t] = null;
             }
             if (b != null && b.count() > 0) {
-                upload(b);
+                startUpload(b);
             }
         }
+        awaitUploads();
     }
 
     private static final int KEPT_BUFFER = (int) Zstd.compressBound(2 << 20);
@@ -451,10 +516,12 @@ public final class BlobStore {
         }
     }
 
-    /** Waits until every queued blob has been stored (or has failed). */
+    /** Waits until every queued blob has been stored (or has failed), with the packs closed so far. */
     public void drain() {
         budget.acquireUninterruptibly(budgetBytes);
         budget.release(budgetBytes);
+        uploadSlots.acquireUninterruptibly(UPLOADS);
+        uploadSlots.release(UPLOADS);
     }
 
     /** Uploads partly filled packs and writes one index file for everything this store wrote. */

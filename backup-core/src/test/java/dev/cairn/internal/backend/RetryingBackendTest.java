@@ -51,6 +51,68 @@ class RetryingBackendTest extends BackendContractTest {
         assertThat(sleeps).isNotEmpty().allMatch(s -> s >= 0 && s <= 4);
     }
 
+    /**
+     * A staged object that keeps what was written (an object store's temporary file) is committed
+     * with retries, like a put: a commit that failed is tried again, and an attempt that failed
+     * after storing the object counts as done once the object proves to hold these bytes.
+     */
+    @Test
+    void retryableStagedCommits_areRetried_andALandedAttemptCounts() throws IOException {
+        LocalBackend store = new LocalBackend(dir.resolve("staged"));
+        int[] commits = {0};
+        // Commit 1 fails before storing, commit 2 stores and then fails (the reply was lost), commit 3
+        // meets the stored object.
+        Backend flaky = new dev.cairn.testing.ForwardingBackend(store) {
+            @Override
+            public Staged stage(String prefix, int sizeHint) {
+                java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+                return new Staged.Retryable() {
+                    @Override
+                    public void write(byte[] b, int off, int len) {
+                        bytes.write(b, off, len);
+                    }
+
+                    @Override
+                    public void commit(String name) throws IOException {
+                        commits[0]++;
+                        if (commits[0] == 1) {
+                            throw new IOException("connection reset before the upload");
+                        }
+                        byte[] b = bytes.toByteArray();
+                        store.put(name, b, 0, b.length);
+                        if (commits[0] == 2) {
+                            throw new IOException("connection reset after the upload");
+                        }
+                    }
+
+                    @Override
+                    public boolean stored(String name) throws IOException {
+                        return java.util.Arrays.equals(store.get(name), bytes.toByteArray());
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                };
+            }
+        };
+        Backend r = new RetryingBackend(flaky, 5, 1, 1, millis -> { });
+        try (Backend.Staged s = r.stage("data/", 10)) {
+            s.write(new byte[]{1, 2, 3}, 0, 3);
+            s.commit("data/00/p");
+        }
+        assertThat(commits[0]).isEqualTo(3);
+        assertThat(store.get("data/00/p")).containsExactly(1, 2, 3);
+
+        // Another object under that name: not ours, so the commit fails.
+        commits[0] = 1;
+        try (Backend.Staged s = r.stage("data/", 10)) {
+            s.write(new byte[]{9}, 0, 1);
+            assertThatThrownBy(() -> s.commit("data/00/p")).isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+        }
+        assertThat(store.get("data/00/p")).containsExactly(1, 2, 3);
+    }
+
     @Test
     void permanentErrors_areNotRetried() {
         int[] calls = {0};
