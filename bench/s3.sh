@@ -76,6 +76,8 @@ echo "S3Proxy 4.1.0 on $endpoint (filesystem store in $work/store), pid $s3pid"
 export AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret AWS_REGION=us-east-1 AWS_ENDPOINT_URL=$endpoint
 head -c 24 /dev/urandom | base64 > "$work/password"
 export CAIRN_PASSWORD_FILE="$work/password" RESTIC_PASSWORD_FILE="$work/password"
+# Both tools keep their local cache of a remote repository (on by default for both) here, emptied per run.
+export CAIRN_CACHE_DIR="$work/cache/cairn" RESTIC_CACHE_DIR="$work/cache/restic"
 unset CAIRN_REPOSITORY RESTIC_REPOSITORY
 
 # ---- one measured step: label, command...; appends "label secs rss_kb" to $work/results
@@ -91,7 +93,7 @@ measure() {
 run() { # corpus-index corpus tool backend rep
   local ci=$1 corpus=$2 tool=$3 backend=$4 rep=$5 bucket="b-$3-$4-$1-$5" label="$1 $3 $4"
   local repo restored
-  rm -rf "$work/repo" "$work/restore"
+  rm -rf "$work/repo" "$work/restore" "$work/cache"
   case $tool-$backend in
     cairn-local) repo="$work/repo"; "$cairn" init -q --repo "$repo";;
     cairn-s3) repo="s3://$bucket/repo"; "$cairn" init -q --repo "$repo?createBucket=true";;
@@ -100,10 +102,12 @@ run() { # corpus-index corpus tool backend rep
   esac
   if [ "$tool" = cairn ]; then
     measure "$label backup" "$cairn" backup -q --repo "$repo" "$corpus"
+    measure "$label rebackup" "$cairn" backup -q --repo "$repo" "$corpus"
     measure "$label restore" "$cairn" restore -q --repo "$repo" latest --target "$work/restore"
     restored="$work/restore/$(basename "$corpus")"
   else
     measure "$label backup" restic -q -r "$repo" backup --compression auto "$corpus"
+    measure "$label rebackup" restic -q -r "$repo" backup --compression auto "$corpus"
     measure "$label restore" restic -q -r "$repo" restore latest --target "$work/restore"
     restored="$work/restore$corpus"
   fi
@@ -116,7 +120,7 @@ run() { # corpus-index corpus tool backend rep
     diff -rq --no-dereference "$corpus" "$restored" > "$work/diff" 2>&1 \
       || { echo "RESTORE DIFFERS: $label" >&2; head "$work/diff" >&2; exit 1; }
   fi
-  rm -rf "$work/repo" "$work/restore" "$work/store/$bucket"
+  rm -rf "$work/repo" "$work/restore" "$work/store/$bucket" "$work/cache"
 }
 
 i=0
@@ -157,7 +161,7 @@ print(f"{'corpus':44} {'step':8} {'tool':7} {'backend':8} {'median s':>9} {'MB/s
 for ci, corpus in enumerate(corpora):
     mb = int(subprocess.check_output(["du", "-sb", corpus]).split()[0]) / 1e6
     name = f"{corpus} ({mb:.0f} MB)"
-    for step in ("backup", "restore"):
+    for step in ("backup", "rebackup", "restore"):
         for tool in ("cairn", "restic"):
             for backend in ("local", "s3"):
                 key = (ci, step, tool, backend)

@@ -382,7 +382,7 @@ public final class Repository implements AutoCloseable {
                 String keyName = writeKey(backend(), master, password, cfg.id(), this);
                 byte[] c = cfg.encode(new Crypto(master));
                 backend().put(RepoConfig.NAME, c, 0, c.length);
-                return new Repository(backend(), cfg, master, keyName, this);
+                return new Repository(cached(cfg.id()), cfg, master, keyName, this);
             } catch (IOException e) {
                 throw new BackendException("Cannot create a repository at " + backend().location() + ": " + e.getMessage(),
                         false, e);
@@ -433,9 +433,7 @@ public final class Repository implements AutoCloseable {
                             RepoConfig.verify(c, new Crypto(m.get()));
                             cfg = RepoConfig.parse(c);
                         }
-                        Backend b = cacheRoot == null || rawBackend instanceof LocalBackend ? backend()
-                                : CachingBackend.open(backend(), cacheRoot, cfg.id());
-                        return new Repository(b, cfg, m.get(), k.name(), this);
+                        return new Repository(cached(cfg.id()), cfg, m.get(), k.name(), this);
                     }
                 }
                 if (!damaged.isEmpty() && damaged.size() == keys.size()) {
@@ -450,6 +448,12 @@ public final class Repository implements AutoCloseable {
                 throw new BackendException("Cannot open repository " + backend().location() + ": " + e.getMessage(),
                         true, e);
             }
+        }
+
+        /** The backend with the cache of this remote repository, if one is set. */
+        private Backend cached(String repoId) {
+            return cacheRoot == null || rawBackend instanceof LocalBackend ? backend()
+                    : CachingBackend.open(backend(), cacheRoot, repoId);
         }
 
         private void requirePassword() {

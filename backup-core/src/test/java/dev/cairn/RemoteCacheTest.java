@@ -135,6 +135,29 @@ class RemoteCacheTest {
     }
 
     @Test
+    void treesABackupWrites_areKept_soTheNextBackupFetchesNone() throws IOException {
+        Path repoDir = tmp.resolve("repo");
+        Path cache = tmp.resolve("cache");
+        Path src = tree("src", 30);
+        try (Repository r = cached(new Remote(repoDir), cache).init()) {
+            r.backup(src).run();
+        }
+        Remote remote = new Remote(repoDir);
+        try (Repository r = cached(remote, cache).open()) {
+            Files.writeString(src.resolve("d7").resolve("b.txt"), "changed");
+            Snapshot s = r.backup(src).run().snapshot();
+            assertThat(remote.count("get data/", "range data/", "get index/", "get snapshots/"))
+                    .as("requests: %s", remote.requests).isZero();
+            Path target = tmp.resolve("restored");
+            r.restore(s).to(target);
+            assertThat(TreeCompare.describe(target.resolve("src"), true)).isEqualTo(TreeCompare.describe(src, true));
+        }
+        try (Stream<Path> s = Files.walk(cache)) {
+            assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
+        }
+    }
+
+    @Test
     void damagedCopies_areNoticed_fetchedAgain_andReplaced() throws IOException {
         Path repoDir = tmp.resolve("repo");
         Path cache = tmp.resolve("cache");

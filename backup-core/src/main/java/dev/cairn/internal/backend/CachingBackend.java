@@ -120,6 +120,94 @@ public final class CachingBackend implements Backend {
         return inner.stage(prefix, sizeHint);
     }
 
+    /**
+     * A staged object of which a copy is kept once it is committed (a pack of trees a backup
+     * writes): the pieces go to the backend's staged object and to a temporary file beside the
+     * copies. The copy is best effort; the object is stored whatever happens to it.
+     */
+    public Staged stageKept(String prefix, int sizeHint) throws IOException {
+        Staged out = inner.stage(prefix, sizeHint);
+        Path d = dir.resolve(PACKS);
+        FileChannel copy = null;
+        Path tmp = null;
+        try {
+            createPrivateDirectories(d);
+            tmp = d.resolve(".staged." + Long.toHexString(System.nanoTime()) + "." + Thread.currentThread().getId() + ".tmp");
+            copy = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (IOException | RuntimeException e) {
+            cannotWrite(d, e);
+            discard(tmp);
+            return out;
+        }
+        FileChannel ch = copy;
+        Path file = tmp;
+        return new Staged() {
+            private boolean copying = true;
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+                if (copying) {
+                    try {
+                        ByteBuffer bb = ByteBuffer.wrap(b, off, len);
+                        while (bb.hasRemaining()) {
+                            ch.write(bb);
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        stopCopying(e);
+                    }
+                }
+            }
+
+            private void stopCopying(Exception e) {
+                copying = false;
+                cannotWrite(file, e);
+                closeCopy();
+            }
+
+            private void closeCopy() {
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // only the copy
+                }
+                discard(file);
+            }
+
+            @Override
+            public void commit(String name) throws IOException {
+                out.commit(name);
+                if (copying && pack(name)) {
+                    try {
+                        ch.close();
+                        Path p = path(name);
+                        createPrivateDirectories(p.getParent());
+                        try {
+                            Files.move(file, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                        } catch (AtomicMoveNotSupportedException e) {
+                            Files.move(file, p, StandardCopyOption.REPLACE_EXISTING);
+                        }
+                        checked.add(name);
+                    } catch (IOException | RuntimeException e) {
+                        stopCopying(e);
+                    }
+                }
+                copying = false;
+                closeCopy();
+            }
+
+            @Override
+            public void close() throws IOException {
+                try {
+                    out.close();
+                } finally {
+                    copying = false;
+                    closeCopy();
+                }
+            }
+        };
+    }
+
     @Override
     public byte[] get(String name) throws IOException {
         if (!whole(name)) {
@@ -279,7 +367,7 @@ public final class CachingBackend implements Backend {
         if (!Files.isDirectory(data)) {
             return 0;
         }
-        int n = 0;
+        int n = evict(data, sub -> true); // only a day-old temporary file among the subdirectories
         try (DirectoryStream<Path> subdirs = Files.newDirectoryStream(data)) {
             for (Path sub : subdirs) {
                 if (Files.isDirectory(sub)) {
@@ -395,16 +483,22 @@ public final class CachingBackend implements Backend {
         }
     }
 
-    /** Deletes the files in {@code d} whose names {@code keep} rejects (temporary files of others are spared). */
+    /**
+     * Deletes the files in {@code d} whose names {@code keep} rejects; temporary files (hidden) only
+     * once a day old: a killed process's, not one being written.
+     */
     private int evict(Path d, Predicate<String> keep) {
         if (!Files.isDirectory(d)) {
             return 0;
         }
         int n = 0;
+        java.nio.file.attribute.FileTime dayAgo = java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minus(java.time.Duration.ofDays(1)));
         try (DirectoryStream<Path> files = Files.newDirectoryStream(d)) {
             for (Path f : files) {
                 String file = f.getFileName().toString();
-                if (!file.startsWith(".") && !keep.test(file)) {
+                if (file.startsWith(".") ? Files.isRegularFile(f) && Files.getLastModifiedTime(f).compareTo(dayAgo) < 0
+                        : !keep.test(file)) {
                     Files.deleteIfExists(f);
                     n++;
                 }
@@ -416,6 +510,9 @@ public final class CachingBackend implements Backend {
     }
 
     private void discard(Path p) {
+        if (p == null) {
+            return;
+        }
         try {
             Files.deleteIfExists(p);
         } catch (IOException e) {

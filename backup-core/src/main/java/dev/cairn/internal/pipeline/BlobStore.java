@@ -310,8 +310,13 @@ public final class BlobStore {
                     if (discarded) {
                         throw new IOException("the backup was stopped by an earlier failure");
                     }
-                    b = packs[type] = PackFormat.Builder.of(backend, type == BlobLocation.DATA
-                            ? Math.max(config.packSize(), enc.length) + PACK_HEADROOM : 1 << 20);
+                    int hint = type == BlobLocation.DATA ? Math.max(config.packSize(), enc.length) + PACK_HEADROOM
+                            : 1 << 20;
+                    // A remote repository's cache keeps a copy of each new pack of trees: the next
+                    // backup reads its parent's trees from it.
+                    b = packs[type] = type == BlobLocation.TREE && backend instanceof CachingBackend c
+                            ? PackFormat.Builder.of(c.stageKept("data/", hint))
+                            : PackFormat.Builder.of(backend, hint);
                 }
                 b.add(id, type, compression, enc, plainLength);
             } catch (IOException e) {

@@ -62,7 +62,12 @@ public final class PackFormat {
 
         /** A builder for a pack of {@code backend}, to be stored by {@link #store}. */
         public static Builder of(dev.cairn.backend.Backend backend, int sizeHint) throws java.io.IOException {
-            return new Builder(backend.stage("data/", sizeHint));
+            return of(backend.stage("data/", sizeHint));
+        }
+
+        /** A builder writing to {@code staged} (from a backend's {@code stage("data/", …)}). */
+        public static Builder of(dev.cairn.backend.Backend.Staged staged) {
+            return new Builder(staged);
         }
 
         public void add(Id id, int type, int compression, byte[] stored, int plainLength) throws java.io.IOException {
