@@ -12,7 +12,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Argon2id version 1.3 (RFC 9106), with BouncyCastle's BLAKE2b for H and H'.
@@ -133,11 +132,18 @@ public final class Argon2Kdf {
     public static final int DEFAULT_LANES = 4;
 
     /**
-     * Memory allocated ahead of the first derivation by {@link #prepare}: null before, {@link #TAKEN}
-     * once the first derivation has begun (prepared memory is never left referenced after that).
+     * Memory allocated ahead of the first derivation by {@link #prepare}, and whether a derivation
+     * has begun (prepared memory is never left referenced after that). Guarded by {@link #LOCK},
+     * which {@link #prepare} holds while it allocates: a derivation that starts meanwhile waits and
+     * takes that array. (With a compare-and-set after the allocation, a derivation starting during
+     * the ~30 ms of zeroing allocated a second 64 MiB beside it, and a start in a 128 MiB heap failed
+     * with OutOfMemoryError, about one run in ten of a dump's backup.)
      */
-    private static final AtomicReference<long[]> PREPARED = new AtomicReference<>();
-    private static final long[] TAKEN = new long[0];
+    private static final Object LOCK = new Object();
+    private static long[] prepared;
+    private static boolean taken;
+    /** Arrays allocated for derivations, prepared or not (tests). */
+    private static final java.util.concurrent.atomic.AtomicInteger ALLOCATIONS = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * Allocates, on the calling thread, the memory of the next derivation with {@code memoryKiB} and
@@ -147,26 +153,46 @@ public final class Argon2Kdf {
      * dropped); once that derivation has begun, this does nothing.
      */
     public static void prepare(int memoryKiB, int lanes) {
-        if (PREPARED.get() == null) {
-            PREPARED.compareAndSet(null, new long[blocks(memoryKiB, lanes) * QWORDS]);
+        synchronized (LOCK) {
+            if (!taken && prepared == null) {
+                ALLOCATIONS.incrementAndGet();
+                prepared = new long[blocks(memoryKiB, lanes) * QWORDS];
+            }
         }
     }
 
     /** Zeroed memory of {@code length} words: the prepared array if it has that length. */
     private static long[] memory(int length) {
-        long[] p = PREPARED.getAndSet(TAKEN);
-        return p != null && p.length == length ? p : new long[length];
+        synchronized (LOCK) {
+            long[] p = prepared;
+            prepared = null;
+            taken = true;
+            if (p != null && p.length == length) {
+                return p;
+            }
+        }
+        ALLOCATIONS.incrementAndGet();
+        return new long[length]; // any prepared array of another length is unreferenced by now
     }
 
     /** The length of the prepared array a derivation would take, 0 when none is held. */
     static int preparedWords() {
-        long[] p = PREPARED.get();
-        return p == null ? 0 : p.length;
+        synchronized (LOCK) {
+            return prepared == null ? 0 : prepared.length;
+        }
+    }
+
+    /** Arrays allocated so far (tests). */
+    static int allocations() {
+        return ALLOCATIONS.get();
     }
 
     /** Forgets any prepared memory and that a derivation ran, as in a new JVM (tests). */
     static void unprepare() {
-        PREPARED.set(null);
+        synchronized (LOCK) {
+            prepared = null;
+            taken = false;
+        }
     }
 
     /** The number of blocks: the memory rounded down to a multiple of 4 segments per lane, at least 2 blocks each. */

@@ -63,6 +63,37 @@ class Argon2KdfTest {
      * same key as fresh memory; a derivation with other parameters drops it, and nothing is prepared
      * (held) once a derivation has begun.
      */
+    /**
+     * A derivation that starts while the memory is being prepared (the CLI's warm-up thread
+     * allocating 64 MiB as the main thread reaches the key) takes that memory instead of allocating
+     * its own beside it: two such arrays do not fit the CLI's 128 MiB heap.
+     */
+    @Test
+    void derivationDuringPreparation_allocatesOnce() throws Exception {
+        byte[] salt = new byte[16];
+        byte[] password = {9, 8, 7};
+        java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            for (int i = 0; i < 200; i++) {
+                Argon2Kdf.unprepare();
+                int before = Argon2Kdf.allocations();
+                java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+                java.util.concurrent.Future<?> preparing = other.submit(() -> {
+                    start.await();
+                    Argon2Kdf.prepare(8 * 1024, 1);
+                    return null;
+                });
+                start.await();
+                Argon2Kdf.derive(password.clone(), new Argon2Kdf.Params(8 * 1024, 1, 1, salt));
+                preparing.get();
+                assertThat(Argon2Kdf.allocations() - before).as("arrays allocated in round %d", i).isEqualTo(1);
+            }
+        } finally {
+            other.shutdownNow();
+            Argon2Kdf.unprepare();
+        }
+    }
+
     @Test
     void preparedMemory_takenByTheFirstDerivationOnly_sameKey() {
         byte[] salt = new byte[16];
