@@ -91,6 +91,13 @@ class RemoteCacheTest {
         }
     }
 
+    /** Restores {@code s} and compares it with {@code src}, byte for byte and metadata for metadata. */
+    private void assertRestoresIdentical(Repository r, Snapshot s, Path src) throws IOException {
+        Path target = Files.createTempDirectory(tmp, "restored");
+        r.restore(s).to(target);
+        assertThat(TreeCompare.describe(target.resolve(src.getFileName()), true)).isEqualTo(TreeCompare.describe(src, true));
+    }
+
     @Test
     void reBackup_readsIndexSnapshotsAndTreesFromTheCache_restoreIsIdentical() throws IOException {
         Path repoDir = tmp.resolve("repo");
@@ -128,9 +135,7 @@ class RemoteCacheTest {
             // Only the snapshot the uncached process wrote is fetched.
             assertThat(again.count("get index/", "range data/")).as("requests: %s", again.requests).isZero();
             assertThat(again.count("get snapshots/")).as("requests: %s", again.requests).isEqualTo(1);
-            Path target = tmp.resolve("restored");
-            r.restore(last).to(target);
-            assertThat(TreeCompare.describe(target.resolve("src"), true)).isEqualTo(TreeCompare.describe(src, true));
+            assertRestoresIdentical(r, last, src);
         }
     }
 
@@ -148,9 +153,7 @@ class RemoteCacheTest {
             Snapshot s = r.backup(src).run().snapshot();
             assertThat(remote.count("get data/", "range data/", "get index/", "get snapshots/"))
                     .as("requests: %s", remote.requests).isZero();
-            Path target = tmp.resolve("restored");
-            r.restore(s).to(target);
-            assertThat(TreeCompare.describe(target.resolve("src"), true)).isEqualTo(TreeCompare.describe(src, true));
+            assertRestoresIdentical(r, s, src);
         }
         try (Stream<Path> s = Files.walk(cache)) {
             assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
@@ -187,9 +190,7 @@ class RemoteCacheTest {
         Remote remote = new Remote(repoDir);
         try (Repository r = cached(remote, cache).open()) {
             Snapshot s = r.backup(src).run().snapshot();
-            Path target = tmp.resolve("restored");
-            r.restore(s).to(target);
-            assertThat(TreeCompare.describe(target.resolve("src"), true)).isEqualTo(TreeCompare.describe(src, true));
+            assertRestoresIdentical(r, s, src);
         }
         assertThat(remote.count("get index/")).isPositive(); // the damaged copy was not used
         for (Path p : copies) {
@@ -250,9 +251,7 @@ class RemoteCacheTest {
         try (Repository r = cached(new Remote(repoDir), cache).open()) {
             r.backup(src).run();
             Snapshot s = r.backup(src).run().snapshot();
-            Path target = tmp.resolve("restored");
-            r.restore(s).to(target);
-            assertThat(TreeCompare.describe(target.resolve("src"), true)).isEqualTo(TreeCompare.describe(src, true));
+            assertRestoresIdentical(r, s, src);
         }
         assertThat(cache).isRegularFile().hasContent("not a directory");
     }

@@ -24,9 +24,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 
@@ -59,8 +57,8 @@ public final class CachingBackend implements Backend {
     private final Path dir;
     /** Objects whose local copy was checked against its name in this process. */
     private final Set<String> checked = ConcurrentHashMap.newKeySet();
-    /** Downloads in progress, so that two readers of one pack fetch it once. */
-    private final ConcurrentHashMap<String, CompletableFuture<byte[]>> fetching = new ConcurrentHashMap<>();
+    /** Locks of packs being downloaded, so that two readers of one pack fetch it once. */
+    private final ConcurrentHashMap<String, Object> fetching = new ConcurrentHashMap<>();
     private final AtomicBoolean warned = new AtomicBoolean();
 
     private CachingBackend(Backend inner, Path dir) {
@@ -260,7 +258,27 @@ public final class CachingBackend implements Backend {
                 return b;
             }
         }
-        byte[] pack = fetchWhole(name);
+        byte[] pack;
+        // One download per pack: a second reader waits for the first and finds the copy.
+        Object lock = fetching.computeIfAbsent(name, k -> new Object());
+        try {
+            synchronized (lock) {
+                if (checkedCopy(name)) {
+                    byte[] b = readRange(name, offset, length);
+                    if (b != null) {
+                        return b;
+                    }
+                }
+                pack = inner.get(name);
+                if (matchesName(name, pack, 0, pack.length)) {
+                    store(name, pack);
+                } else {
+                    pack = null;
+                }
+            }
+        } finally {
+            fetching.remove(name, lock);
+        }
         if (pack == null) {
             return inner.get(name, offset, length); // damaged in transit: a ranged read, which the caller checks
         }
@@ -268,43 +286,6 @@ public final class CachingBackend implements Backend {
             throw new EOFException(name + " has " + pack.length + " bytes, not " + (offset + length));
         }
         return java.util.Arrays.copyOfRange(pack, (int) offset, (int) offset + length);
-    }
-
-    /** The pack's bytes, fetched once however many threads ask; null if they do not match its name. */
-    private byte[] fetchWhole(String name) throws IOException {
-        CompletableFuture<byte[]> mine = new CompletableFuture<>();
-        CompletableFuture<byte[]> f = fetching.putIfAbsent(name, mine);
-        if (f == null) {
-            try {
-                byte[] b = inner.get(name);
-                if (matchesName(name, b, 0, b.length)) {
-                    store(name, b);
-                } else {
-                    b = null;
-                }
-                mine.complete(b);
-            } catch (IOException | RuntimeException | Error e) {
-                mine.completeExceptionally(e);
-            } finally {
-                fetching.remove(name, mine);
-            }
-            f = mine;
-        }
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("Interrupted while reading " + name);
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) {
-                throw io;
-            }
-            if (c instanceof RuntimeException re) {
-                throw re;
-            }
-            throw (Error) c;
-        }
     }
 
     @Override
