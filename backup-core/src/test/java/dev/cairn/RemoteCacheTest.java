@@ -82,6 +82,11 @@ class RemoteCacheTest {
         return TestRepos.fast(b).cacheDirectory(cache);
     }
 
+    /** A new, empty "remote" repository, created through the cache. */
+    private void initCached(Path repoDir, Path cache) {
+        cached(new Remote(repoDir), cache).init().close();
+    }
+
     private static List<Path> files(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return List.of();
@@ -166,9 +171,7 @@ class RemoteCacheTest {
         Path cache = tmp.resolve("cache");
         Path src = tree("src", 10);
         String repoId;
-        try (Repository r = cached(new Remote(repoDir), cache).init()) {
-            r.close();
-        }
+        initCached(repoDir, cache);
         try (Repository r = cached(new Remote(repoDir), cache).open()) {
             repoId = r.id();
             r.backup(src).run();
@@ -245,9 +248,7 @@ class RemoteCacheTest {
         Path cache = tmp.resolve("cache-is-a-file");
         Files.writeString(cache, "not a directory");
         Path src = tree("src", 5);
-        try (Repository r = cached(new Remote(repoDir), cache).init()) {
-            r.close();
-        }
+        initCached(repoDir, cache);
         try (Repository r = cached(new Remote(repoDir), cache).open()) {
             r.backup(src).run();
             Snapshot s = r.backup(src).run().snapshot();
@@ -261,9 +262,7 @@ class RemoteCacheTest {
         Path repoDir = tmp.resolve("repo");
         Path cache = tmp.resolve("cache");
         Path src = tree("src", 5);
-        try (Repository r = cached(new Remote(repoDir), cache).init()) {
-            r.close();
-        }
+        initCached(repoDir, cache);
         try (Repository r = cached(new Remote(repoDir), cache).open()) {
             r.backup(src).run();
             r.backup(src).run(); // the trees' pack is now cached, intact

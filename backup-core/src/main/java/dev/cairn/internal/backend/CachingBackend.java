@@ -22,7 +22,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -45,7 +44,7 @@ import java.util.function.Predicate;
  * {@link #retainPacks} is told which packs the index still names. Thread-safe; processes sharing a
  * cache directory write whole files by atomic rename.
  */
-public final class CachingBackend implements Backend {
+public final class CachingBackend extends ForwardingBackend {
     /** Prefixes of objects read whole and kept whole. */
     private static final List<String> WHOLE = List.of("index/", "snapshots/");
     private static final java.util.regex.Pattern WHOLE_NAME =
@@ -53,7 +52,6 @@ public final class CachingBackend implements Backend {
     private static final java.util.regex.Pattern PACK_NAME = java.util.regex.Pattern.compile("data/[0-9a-f]{2}/[0-9a-f]{64}");
     private static final String PACKS = "data/";
 
-    private final Backend inner;
     private final Path dir;
     /** Objects whose local copy was checked against its name in this process. */
     private final Set<String> checked = ConcurrentHashMap.newKeySet();
@@ -62,7 +60,7 @@ public final class CachingBackend implements Backend {
     private final AtomicBoolean warned = new AtomicBoolean();
 
     private CachingBackend(Backend inner, Path dir) {
-        this.inner = inner;
+        super(inner);
         this.dir = dir;
     }
 
@@ -100,22 +98,12 @@ public final class CachingBackend implements Backend {
     }
 
     @Override
-    public String location() {
-        return inner.location();
-    }
-
-    @Override
     public void put(String name, byte[] data, int off, int len) throws IOException {
         inner.put(name, data, off, len);
         if (whole(name)) {
             // The next process reads what this one wrote (a backup's new index and snapshot).
             store(name, java.util.Arrays.copyOfRange(data, off, off + len));
         }
-    }
-
-    @Override
-    public Staged stage(String prefix, int sizeHint) throws IOException {
-        return inner.stage(prefix, sizeHint);
     }
 
     /**
@@ -222,25 +210,9 @@ public final class CachingBackend implements Backend {
         return b;
     }
 
-    @Override
-    public byte[] get(String name, long offset, int length) throws IOException {
-        if (pack(name) && checkedCopy(name)) {
-            byte[] b = readRange(name, offset, length);
-            if (b != null) {
-                return b;
-            }
-        }
-        return inner.get(name, offset, length);
-    }
-
+    /** Ranged reads go to the backend (packs of trees are read through {@link #getFromWholePack}). */
     @Override
     public byte[] get(String name, long offset, int length, byte[] buf) throws IOException {
-        if (pack(name) && checkedCopy(name)) {
-            byte[] b = readRange(name, offset, length);
-            if (b != null) {
-                return b;
-            }
-        }
         return inner.get(name, offset, length, buf);
     }
 
@@ -294,11 +266,6 @@ public final class CachingBackend implements Backend {
     }
 
     @Override
-    public Optional<Long> stat(String name) throws IOException {
-        return inner.stat(name);
-    }
-
-    @Override
     public List<ObjectInfo> list(String prefix) throws IOException {
         List<ObjectInfo> all = inner.list(prefix);
         if (WHOLE.contains(prefix)) {
@@ -322,21 +289,6 @@ public final class CachingBackend implements Backend {
                 cannotWrite(path(name), e);
             }
         }
-    }
-
-    @Override
-    public int removeStaleTemporaries(java.time.Instant modifiedBefore) throws IOException {
-        return inner.removeStaleTemporaries(modifiedBefore);
-    }
-
-    @Override
-    public boolean exists(String name) throws IOException {
-        return inner.exists(name);
-    }
-
-    @Override
-    public void close() throws IOException {
-        inner.close();
     }
 
     /**
