@@ -1370,17 +1370,25 @@ public final class Repository implements AutoCloseable {
                     good.add(Id.parse(hex));
                 }
             }
-            java.util.Set<Id> bad = new java.util.HashSet<>();
+            java.util.Map<Id, java.util.Set<Id>> damaged = java.util.Map.of();
             if (readData) {
                 var checker = new dev.cairn.internal.check.Checker(uncached(), crypto, this::readSnapshot);
                 checker.run(true, null, 0);
-                bad.addAll(checker.badBlobs());
+                damaged = checker.damagedCopies();
             }
             List<String> changed = new ArrayList<>();
             List<String> lost = new ArrayList<>();
+            var repairer = new dev.cairn.internal.check.Repairer(backend, crypto);
+            // The index first, rebuilt from the packs without the damaged copies: a blob with a good copy
+            // in another pack stays usable (its files are kept), and one without leaves the index, so that
+            // the trees below drop its files and a later backup of the same data stores it again instead
+            // of deduplicating against what is gone.
+            RepairReport ri = repairer.rebuildIndex(damaged);
+            synchronized (this) {
+                index = loadIndex();
+            }
             BlobIndex idx = currentIndex();
             BlobStore store = new BlobStore(backend, crypto, config, idx, workers, options.inFlightBytes);
-            var repairer = new dev.cairn.internal.check.Repairer(backend, crypto);
             List<Snapshot> all = new ArrayList<>();
             for (ObjectInfo o : backend.list("snapshots/")) {
                 String id = o.name().substring("snapshots/".length());
@@ -1396,7 +1404,7 @@ public final class Repository implements AutoCloseable {
             List<Snapshot[]> rewrites = new ArrayList<>();
             for (Snapshot s : all) {
                 List<String> dropped = new ArrayList<>();
-                Id root = repairer.salvageTree(store, idx, good, bad, Id.parse(s.tree()), "", dropped,
+                Id root = repairer.salvageTree(store, idx, good, Id.parse(s.tree()), "", dropped,
                         new java.util.HashSet<>());
                 dropped.forEach(d -> lost.add("snapshot " + s.shortId() + ": " + d));
                 if (root == null) {
@@ -1423,9 +1431,6 @@ public final class Repository implements AutoCloseable {
                 backend.delete("snapshots/" + r[0].id());
                 changed.add("snapshot " + r[0].shortId() + " rewritten as " + id.substring(0, 8));
             }
-            // Damaged or missing blobs leave the index, so that a later backup of the same data stores
-            // it again instead of deduplicating against what is gone.
-            RepairReport ri = repairer.rebuildIndex(bad);
             changed.addAll(ri.changed());
             lost.addAll(ri.lost());
             synchronized (this) {

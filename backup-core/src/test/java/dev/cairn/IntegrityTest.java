@@ -202,6 +202,60 @@ class IntegrityTest {
         }
     }
 
+    /**
+     * A blob with a damaged copy in one pack and a good one in another (the file was backed up
+     * again after a repair dropped it): `repair index` indexes the good copy and says so, `repair
+     * snapshots --read-data` keeps the files that need it, and once every copy is damaged the blob
+     * leaves the index and the next backup stores it again. Before, the index kept either copy (by
+     * pack name), and a read-data repair dropped every file holding a blob damaged anywhere.
+     */
+    @Test
+    void blobDamagedInOnePackGoodInAnother_repairsKeepTheGoodCopy_andItsFiles() throws IOException {
+        Path src = twoFiles();
+        Path repoDir = tmp.resolve("repo");
+        try (Repository repo = TestRepos.fast(repoDir).packSize(1 << 20).init()) {
+            repo.backup(src).run();
+        }
+        List<Path> before = packs(repoDir);
+        Path damaged = before.stream().max((x, y) -> Long.compare(x.toFile().length(), y.toFile().length()))
+                .orElseThrow();
+        flipByte(damaged, 10); // the pack's first blob, a chunk of a.bin or b.bin
+        try (Repository repo = TestRepos.fast(repoDir).open()) {
+            assertThat(repo.repairSnapshots(true).lost()).singleElement().asString().contains("data missing");
+            Snapshot again = repo.backup(src).run().snapshot(); // stores the dropped blob anew, in another pack
+            assertThat(again.summary().dataBlobsAdded()).isEqualTo(1);
+
+            RepairReport index = repo.repairIndex();
+            assertThat(index.lost()).isEmpty();
+            assertThat(index.changed()).anyMatch(c -> c.contains("its copy in pack "
+                    + damaged.getFileName().toString().substring(0, 8)) && c.contains("is damaged"));
+            Path out = tmp.resolve("out");
+            repo.restore(again).to(out);
+            assertThat(TreeCompare.describe(out.resolve("src"), true)).isEqualTo(TreeCompare.describe(src, true));
+
+            RepairReport snapshots = repo.repairSnapshots(true);
+            assertThat(snapshots.lost()).as("%s", snapshots).isEmpty();
+            assertThat(repo.snapshot("latest").id()).isEqualTo(again.id()); // not rewritten
+            Path out2 = tmp.resolve("out2");
+            repo.restore(again).to(out2);
+            assertThat(TreeCompare.describe(out2.resolve("src"), true)).isEqualTo(TreeCompare.describe(src, true));
+        }
+        // Now the new copy is damaged too: no copy verifies, the blob leaves the index, and the next
+        // backup reads the file again (the parent's entry names a blob the index no longer has).
+        Path second = packs(repoDir).stream().filter(p -> !before.contains(p))
+                .filter(p -> p.toFile().length() > 100_000).findFirst().orElseThrow();
+        flipByte(second, 10);
+        try (Repository repo = TestRepos.fast(repoDir).open()) {
+            RepairReport index = repo.repairIndex();
+            assertThat(index.lost()).singleElement().asString().contains("every copy is damaged");
+            Snapshot third = repo.backup(src).run().snapshot();
+            assertThat(third.summary().dataBlobsAdded()).isEqualTo(1);
+            Path out = tmp.resolve("out3");
+            repo.restore(third).to(out);
+            assertThat(TreeCompare.describe(out.resolve("src"), true)).isEqualTo(TreeCompare.describe(src, true));
+        }
+    }
+
     @Test
     void deletedIndexFiles_repairIndex_everySnapshotRestoresIdentically() throws IOException {
         Path src = RepositoryRoundTripTest.fixture(tmp);

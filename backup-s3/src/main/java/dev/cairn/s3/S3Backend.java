@@ -57,7 +57,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -643,7 +642,7 @@ public final class S3Backend implements Backend {
             }
             List<CompletedPart> completed = new ArrayList<>(parts);
             for (Future<CompletedPart> f : futures) {
-                completed.add(await(f));
+                completed.add(Futures.await(f, "during a multipart upload"));
             }
             MessageDigest all = md5Digest();
             for (byte[] m : partMd5) {
@@ -932,25 +931,6 @@ public final class S3Backend implements Backend {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for an S3 connection to " + location());
-        }
-    }
-
-    private static <T> T await(Future<T> f) throws IOException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            f.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted during a multipart upload");
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) {
-                throw io;
-            }
-            if (c instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IOException(c);
         }
     }
 

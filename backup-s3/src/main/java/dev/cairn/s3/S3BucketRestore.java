@@ -53,7 +53,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -513,7 +512,7 @@ public final class S3BucketRestore {
                     bytes += e.getSize();
                 }
                 for (Future<?> f : pending) {
-                    await(f);
+                    Futures.await(f, "while restoring");
                 }
                 for (Map.Entry<String, String> l : hardLinks.entrySet()) {
                     String from = linkTargets.get(l.getValue().replaceAll("/+$", ""));
@@ -630,7 +629,7 @@ public final class S3BucketRestore {
                 }
                 List<CompletedPart> completed = new ArrayList<>();
                 for (Future<CompletedPart> f : parts) {
-                    completed.add(await(f));
+                    completed.add(Futures.await(f, "while restoring"));
                 }
                 CompleteMultipartUploadRequest.Builder complete = CompleteMultipartUploadRequest.builder()
                         .bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(completed));
@@ -702,21 +701,4 @@ public final class S3BucketRestore {
         return m;
     }
 
-    private static <T> T await(Future<T> f) throws IOException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while restoring");
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) {
-                throw io;
-            }
-            if (c instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IOException(c);
-        }
-    }
 }

@@ -35,7 +35,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -396,7 +395,7 @@ public final class S3BucketSource implements Source {
                     }
                     try {
                         if (p.fetch != null) {
-                            Fetched f = await(p.fetch);
+                            Fetched f = Futures.await(p.fetch, "while downloading");
                             downloaded++;
                             dir.file(metadata(p.name, f.response()), new ByteArrayInputStream(f.body()));
                         } else {
@@ -451,24 +450,6 @@ public final class S3BucketSource implements Source {
             return null;
         }
         return e.startsWith("\"") || e.startsWith("W/") ? e : "\"" + e + "\"";
-    }
-
-    private static <T> T await(Future<T> f) throws IOException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while downloading");
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) {
-                throw io;
-            }
-            if (c instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IOException(c);
-        }
     }
 
     /** Whether the parent snapshot's entry describes this listed object: same size, last-modified and ETag. */

@@ -223,12 +223,12 @@ public final class Checker {
                 if (problem != null) {
                     problems.put(pack, problem.message());
                     problem.badBlobs().forEach(b -> blobToPack.put(b, pack));
+                    damagedCopies.computeIfAbsent(pack, p -> new HashSet<>()).addAll(problem.badBlobs());
                 } else if (!problems.containsKey(pack)) {
                     verifiedPacks.add(pack);
                 }
             }
         }
-        badBlobs.addAll(blobToPack.keySet());
         if (!problems.isEmpty()) {
             Map<Id, Set<String>> snapsOf = new HashMap<>();
             Map<Id, Set<String>> filesOf = new HashMap<>();
@@ -338,11 +338,15 @@ public final class Checker {
     private record PackProblem(String message, Set<Id> badBlobs) {
     }
 
-    private final Set<Id> badBlobs = new HashSet<>();
+    private final Map<Id, Set<Id>> damagedCopies = new HashMap<>();
 
-    /** Blobs found damaged by the last read-data run. */
-    public Set<Id> badBlobs() {
-        return badBlobs;
+    /**
+     * The copies found damaged by a read-data run: pack to the ids of its blobs that fail
+     * verification (all of them when the pack or its header cannot be read). A copy, not a blob:
+     * the same blob may have a good copy in another pack.
+     */
+    public Map<Id, Set<Id>> damagedCopies() {
+        return damagedCopies;
     }
 
     /** Downloads a pack and verifies everything in it; returns the problem, or null. */

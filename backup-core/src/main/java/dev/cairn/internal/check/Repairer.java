@@ -13,12 +13,15 @@ import dev.cairn.internal.repo.PackFormat;
 import dev.cairn.internal.repo.TreeCodec;
 import dev.cairn.internal.util.Hex;
 import dev.cairn.internal.util.Id;
+import dev.cairn.internal.util.Reread;
 import dev.cairn.verify.RepairReport;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** {@code repair index} and the tree rewriting of {@code repair snapshots}. Not thread-safe. */
@@ -38,11 +41,22 @@ public final class Repairer {
      * both, which readers merge).
      */
     public RepairReport rebuildIndex() throws IOException {
-        return rebuildIndex(Set.of());
+        return rebuildIndex(Map.of());
     }
 
-    /** As {@link #rebuildIndex()}, leaving out blobs known to be damaged so new backups store them again. */
-    public RepairReport rebuildIndex(Set<Id> exclude) throws IOException {
+    /**
+     * As {@link #rebuildIndex()}, leaving out the copies known to be damaged ({@code damaged}: pack
+     * to blob ids, from a read-data check): a blob with no other copy leaves the index, so that new
+     * backups store it again instead of deduplicating against it, while a good copy in another pack
+     * stays indexed.
+     *
+     * <p>The index keeps one location per blob. A blob stored in more than one pack (two backups
+     * that ran at once, or a file backed up again after a repair dropped its damaged blob) is
+     * indexed from a copy that verifies (its copies are read, decrypted and checked against its
+     * id; the damaged ones are named in the report). Chosen blindly, the damaged copy would fail every restore that needs the blob
+     * while a good one sat in another pack. A blob whose every copy is damaged is left out.
+     */
+    public RepairReport rebuildIndex(Map<Id, Set<Id>> damaged) throws IOException {
         List<String> changed = new ArrayList<>();
         List<String> lost = new ArrayList<>();
         List<BlobLocation> all = new ArrayList<>();
@@ -55,10 +69,10 @@ public final class Repairer {
             Id pack = Id.parse(hex);
             try {
                 long size = o.size();
-                List<BlobLocation> inPack = dev.cairn.internal.util.Reread.verified(
-                        () -> PackFormat.readHeader(backend, crypto, pack, size));
+                List<BlobLocation> inPack = Reread.verified(() -> PackFormat.readHeader(backend, crypto, pack, size));
+                Set<Id> bad = damaged.getOrDefault(pack, Set.of());
                 for (BlobLocation l : inPack) {
-                    if (!exclude.contains(l.id())) {
+                    if (!bad.contains(l.id())) {
                         all.add(l);
                     }
                 }
@@ -68,6 +82,8 @@ public final class Repairer {
                         + e.getMessage());
             }
         }
+        int copies = all.size();
+        all = oneCopyEach(all, changed, lost);
         List<String> old = new ArrayList<>();
         for (ObjectInfo o : backend.list("index/")) {
             old.add(o.name());
@@ -87,22 +103,70 @@ public final class Repairer {
             }
         }
         changed.add("indexed " + all.size() + " blobs of " + packs + " packs in " + written.size()
-                + " index file(s); removed " + old.stream().filter(o -> !written.contains(o)).count()
-                + " old index file(s)");
+                + " index file(s)" + (copies > all.size() ? " (" + (copies - all.size())
+                + " further copies left out)" : "") + "; removed "
+                + old.stream().filter(o -> !written.contains(o)).count() + " old index file(s)");
         return new RepairReport(changed, lost);
     }
 
     /**
+     * Sorts {@code all} by blob id and keeps one location per id: the only one, or the first copy
+     * that verifies when a blob is in several packs (none when none does).
+     */
+    private List<BlobLocation> oneCopyEach(List<BlobLocation> all, List<String> changed, List<String> lost)
+            throws IOException {
+        all.sort(Comparator.comparing(BlobLocation::id).thenComparing(BlobLocation::pack));
+        int kept = 0;
+        for (int i = 0; i < all.size(); ) {
+            int j = i + 1;
+            while (j < all.size() && all.get(j).id().equals(all.get(i).id())) {
+                j++;
+            }
+            BlobLocation keep = j - i == 1 ? all.get(i) : firstVerified(all.subList(i, j), changed, lost);
+            if (keep != null) {
+                all.set(kept++, keep);
+            }
+            i = j;
+        }
+        all.subList(kept, all.size()).clear();
+        return all;
+    }
+
+    private BlobLocation firstVerified(List<BlobLocation> copies, List<String> changed, List<String> lost)
+            throws IOException {
+        List<String> bad = new ArrayList<>();
+        BlobLocation good = null;
+        for (BlobLocation l : copies) {
+            try {
+                Reread.verified(() -> {
+                    byte[] enc = backend.get(PackFormat.name(l.pack()), l.offset(), l.storedLength());
+                    return BlobStore.decode(crypto, l, enc, 0, enc.length, (BlobStore.Scratch) null);
+                });
+                good = good == null ? l : good;
+            } catch (IntegrityException | java.io.EOFException e) {
+                bad.add(l.pack().shortHex() + " (" + e.getMessage() + ")");
+            }
+        }
+        Id id = copies.get(0).id();
+        if (good == null) {
+            lost.add("blob " + id.shortHex() + ": every copy is damaged (packs " + String.join(", ", bad)
+                    + "); left out of the index, so that the next backup of its data stores it again");
+        } else if (!bad.isEmpty()) {
+            changed.add("blob " + id.shortHex() + " indexed from pack " + good.pack().shortHex() + "; its copy in pack "
+                    + String.join(", ", bad) + " is damaged");
+        }
+        return good;
+    }
+
+    /**
      * Rewrites a tree without the entries whose data is gone (not indexed, or in a pack that is
-     * missing: not in {@code goodPacks}, or found damaged: in {@code badBlobs}). Returns the new tree id, the same id if
+     * missing: not in {@code goodPacks}; copies found damaged have left the index, see
+     * {@link #rebuildIndex(Map)}). Returns the new tree id, the same id if
      * nothing was lost, or null if the tree itself is unreadable; {@code lost} receives one line
      * per dropped path.
      */
-    public Id salvageTree(BlobStore store, BlobIndex index, Set<Id> goodPacks, Set<Id> badBlobs, Id tree,
+    public Id salvageTree(BlobStore store, BlobIndex index, Set<Id> goodPacks, Id tree,
                           String prefix, List<String> lost, Set<Id> ancestors) throws IOException {
-        if (badBlobs.contains(tree)) {
-            return null;
-        }
         if (!ancestors.add(tree)) {
             lost.add(prefix + ": directory contains itself (a loop); dropped");
             return null;
@@ -119,7 +183,7 @@ public final class Repairer {
             for (Node n : nodes) {
                 String path = prefix.isEmpty() ? n.name() : prefix + "/" + n.name();
                 if (n.isDir()) {
-                    Id sub = salvageTree(store, index, goodPacks, badBlobs, n.subtree(), path, lost, ancestors);
+                    Id sub = salvageTree(store, index, goodPacks, n.subtree(), path, lost, ancestors);
                     if (sub == null) {
                         lost.add(path + "/: directory tree unreadable; dropped with everything below it");
                         changed = true;
@@ -132,7 +196,7 @@ public final class Repairer {
                 boolean ok = true;
                 for (Id b : n.content()) {
                     BlobLocation l = index.get(b);
-                    if (l == null || !goodPacks.contains(l.pack()) || badBlobs.contains(b)) {
+                    if (l == null || !goodPacks.contains(l.pack())) {
                         ok = false;
                         break;
                     }
