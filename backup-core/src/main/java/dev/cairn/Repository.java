@@ -24,6 +24,7 @@ import dev.cairn.internal.repo.Node;
 import dev.cairn.internal.repo.PackFormat;
 import dev.cairn.internal.repo.RepoConfig;
 import dev.cairn.internal.repo.SnapshotCodec;
+import dev.cairn.internal.repo.SnapshotSummaries;
 import dev.cairn.internal.util.Hex;
 import dev.cairn.internal.util.Id;
 import dev.cairn.internal.util.OutputGuard;
@@ -49,6 +50,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -83,6 +85,8 @@ public final class Repository implements AutoCloseable {
     private final Crypto crypto;
     private final Map<String, FastCdc> chunkers = new java.util.HashMap<>();
     private final Builder options;
+    /** Decoded snapshots in the cache directory, or null. */
+    private final SnapshotSummaries summaries;
     private volatile String keyName;
     private final Locks locks;
     private final ExecutorService workers;
@@ -112,6 +116,7 @@ public final class Repository implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.summaries = summaries(options.cacheRoot);
         this.index = loadIndex();
         if (backend instanceof CachingBackend c) {
             // Copies of packs the index no longer names (pruned, maybe by another machine) go.
@@ -120,6 +125,35 @@ public final class Repository implements AutoCloseable {
                 packs.add(PackFormat.name(p));
             }
             c.retainPacks(packs::contains);
+        }
+    }
+
+    /**
+     * The decoded snapshots kept in the cache directory (local repositories included: decoding is
+     * what they cost, not reading); null without a cache, or when its directory cannot be made.
+     */
+    private SnapshotSummaries summaries(Path cacheRoot) {
+        if (backend instanceof CachingBackend c) {
+            return new SnapshotSummaries(c.directory(), crypto);
+        }
+        if (cacheRoot == null) {
+            return null;
+        }
+        try {
+            return new SnapshotSummaries(CachingBackend.repositoryDirectory(cacheRoot, config.id()), crypto);
+        } catch (IOException | RuntimeException e) {
+            cacheUnusable(cacheRoot, e);
+            return null;
+        }
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean cacheWarned = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private void cacheUnusable(Path where, Exception e) {
+        if (cacheWarned.compareAndSet(false, true)) {
+            org.slf4j.LoggerFactory.getLogger(Repository.class).warn("The cache at {} cannot be used ({}); snapshots"
+                    + " are read from the repository instead (slower). Set --cache-dir or CAIRN_CACHE_DIR to a"
+                    + " writable directory, or --no-cache.", where, e.toString());
         }
     }
 
@@ -349,8 +383,9 @@ public final class Repository implements AutoCloseable {
          * {@code root/<repository id>} (as restic's and Kopia's caches do): opening reads them from
          * disk, and a backup reads its parent's trees without a request per directory. Copies are
          * checked against their names before use; a cache that cannot be written only costs speed.
-         * Ignored for a repository in a local directory. Default: none ({@code null}); the CLI uses
-         * {@code ~/.cache/cairn}.
+         * For any repository, a local directory too, it also keeps the decoded snapshots (encrypted
+         * with the repository's key), so that listing them does not decrypt and parse one object
+         * per snapshot. Default: none ({@code null}); the CLI uses {@code ~/.cache/cairn}.
          */
         public Builder cacheDirectory(Path root) {
             this.cacheRoot = root;
@@ -803,6 +838,33 @@ public final class Repository implements AutoCloseable {
      * them concurrently too. The first failure is thrown as it would be read alone.
      */
     private List<Snapshot> readSnapshots(List<String> ids) throws IOException {
+        Map<String, Snapshot> known = summaries == null ? Map.of() : summaries.load();
+        List<String> missing = new ArrayList<>();
+        for (String id : ids) {
+            if (!known.containsKey(id)) {
+                missing.add(id);
+            }
+        }
+        Map<String, Snapshot> read = new HashMap<>();
+        for (Snapshot s : readFromRepository(missing)) {
+            read.put(s.id(), s);
+        }
+        List<Snapshot> out = new ArrayList<>(ids.size());
+        for (String id : ids) {
+            Snapshot s = known.get(id);
+            out.add(s != null ? s : read.get(id));
+        }
+        if (summaries != null && (!missing.isEmpty() || known.size() != ids.size())) {
+            try {
+                summaries.store(out); // new snapshots in, forgotten ones out
+            } catch (IOException | RuntimeException e) {
+                cacheUnusable(summaries.file(), e);
+            }
+        }
+        return out;
+    }
+
+    private List<Snapshot> readFromRepository(List<String> ids) throws IOException {
         List<Snapshot> out = new ArrayList<>(ids.size());
         if (ids.size() <= 2) {
             for (String id : ids) {

@@ -69,22 +69,42 @@ public final class CachingBackend extends ForwardingBackend {
      * is created if missing, with a {@code CACHEDIR.TAG} so that backup tools skip it.
      */
     public static CachingBackend open(Backend inner, Path root, String repoId) {
-        if (!repoId.matches("[0-9a-f]{64}")) {
-            throw new IllegalArgumentException("not a repository id: " + repoId);
-        }
-        CachingBackend c = new CachingBackend(inner, root.resolve(repoId));
+        CachingBackend c = new CachingBackend(inner, root.resolve(checkId(repoId)));
         try {
-            createPrivateDirectories(root);
-            Path tag = root.resolve("CACHEDIR.TAG");
-            if (!Files.exists(tag)) {
-                c.writeAtomically(tag, ("Signature: 8a477f597d28d172789f06886806bc55\n"
-                        + "# This directory is Cairn's cache of repository metadata (https://bford.info/cachedir/).\n")
-                        .getBytes(StandardCharsets.US_ASCII));
-            }
+            prepareRoot(root);
         } catch (IOException | RuntimeException e) {
             c.cannotWrite(root, e);
         }
         return c;
+    }
+
+    /**
+     * The directory of repository {@code repoId} in the cache at {@code root}, created (owner-only)
+     * with the root's {@code CACHEDIR.TAG} if missing: for what a repository keeps there besides
+     * copies of its objects ({@code dev.cairn.internal.repo.SnapshotSummaries}).
+     */
+    public static Path repositoryDirectory(Path root, String repoId) throws IOException {
+        Path dir = root.resolve(checkId(repoId));
+        prepareRoot(root);
+        createPrivateDirectories(dir);
+        return dir;
+    }
+
+    private static String checkId(String repoId) {
+        if (!repoId.matches("[0-9a-f]{64}")) {
+            throw new IllegalArgumentException("not a repository id: " + repoId);
+        }
+        return repoId;
+    }
+
+    private static void prepareRoot(Path root) throws IOException {
+        createPrivateDirectories(root);
+        Path tag = root.resolve("CACHEDIR.TAG");
+        if (!Files.exists(tag)) {
+            writeAtomically(tag, ("Signature: 8a477f597d28d172789f06886806bc55\n"
+                    + "# This directory is Cairn's cache of repository metadata (https://bford.info/cachedir/).\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+        }
     }
 
     /** The directory holding this repository's copies. */
@@ -402,7 +422,8 @@ public final class CachingBackend extends ForwardingBackend {
         }
     }
 
-    private void writeAtomically(Path p, byte[] b) throws IOException {
+    /** Writes {@code p} through a hidden temporary file renamed over it: readers see the old or the new file. */
+    public static void writeAtomically(Path p, byte[] b) throws IOException {
         Path tmp = p.resolveSibling("." + p.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
         try {
             Files.write(tmp, b, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
