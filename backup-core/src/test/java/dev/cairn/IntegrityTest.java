@@ -37,6 +37,19 @@ class IntegrityTest {
         }
     }
 
+    /** A repository of 1 MiB packs at {@code repoDir} holding one snapshot of {@code src}. */
+    private static Snapshot backUp(Path src, Path repoDir) {
+        try (Repository repo = TestRepos.fast(repoDir).packSize(1 << 20).init()) {
+            return repo.backup(src).run().snapshot();
+        }
+    }
+
+    /** The largest pack: a data pack of a.bin or b.bin. */
+    private static Path largestPack(Path repoDir) throws IOException {
+        return packs(repoDir).stream().max((x, y) -> Long.compare(x.toFile().length(), y.toFile().length()))
+                .orElseThrow();
+    }
+
     private static void flipByte(Path p, long at) throws IOException {
         byte[] b = Files.readAllBytes(p);
         b[(int) at] ^= 0x40;
@@ -155,13 +168,9 @@ class IntegrityTest {
     void flippedByteInPack_readDataNamesPackAndFiles_unaffectedFileStillRestores() throws IOException {
         Path src = twoFiles();
         Path repoDir = tmp.resolve("repo");
-        Snapshot s;
-        try (Repository repo = TestRepos.fast(repoDir).packSize(1 << 20).init()) {
-            s = repo.backup(src).run().snapshot();
-        }
+        Snapshot s = backUp(src, repoDir);
         // Damage the first byte of the largest pack's first blob (a data pack of a.bin or b.bin).
-        Path victim = packs(repoDir).stream().max((x, y) -> Long.compare(x.toFile().length(), y.toFile().length()))
-                .orElseThrow();
+        Path victim = largestPack(repoDir);
         flipByte(victim, 10);
         try (Repository repo = TestRepos.fast(repoDir).open()) {
             CheckReport quick = repo.check().run();
@@ -213,12 +222,9 @@ class IntegrityTest {
     void blobDamagedInOnePackGoodInAnother_repairsKeepTheGoodCopy_andItsFiles() throws IOException {
         Path src = twoFiles();
         Path repoDir = tmp.resolve("repo");
-        try (Repository repo = TestRepos.fast(repoDir).packSize(1 << 20).init()) {
-            repo.backup(src).run();
-        }
+        backUp(src, repoDir);
         List<Path> before = packs(repoDir);
-        Path damaged = before.stream().max((x, y) -> Long.compare(x.toFile().length(), y.toFile().length()))
-                .orElseThrow();
+        Path damaged = largestPack(repoDir);
         flipByte(damaged, 10); // the pack's first blob, a chunk of a.bin or b.bin
         try (Repository repo = TestRepos.fast(repoDir).open()) {
             assertThat(repo.repairSnapshots(true).lost()).singleElement().asString().contains("data missing");
@@ -287,11 +293,8 @@ class IntegrityTest {
     void missingPack_checkNamesIt_repairSnapshotsDropsOnlyItsFiles() throws IOException {
         Path src = twoFiles();
         Path repoDir = tmp.resolve("repo");
-        try (Repository repo = TestRepos.fast(repoDir).packSize(1 << 20).init()) {
-            repo.backup(src).run();
-        }
-        Path victim = packs(repoDir).stream().max((x, y) -> Long.compare(x.toFile().length(), y.toFile().length()))
-                .orElseThrow();
+        backUp(src, repoDir);
+        Path victim = largestPack(repoDir);
         Files.delete(victim);
         try (Repository repo = TestRepos.fast(repoDir).open()) {
             CheckReport c = repo.check().run();
