@@ -190,8 +190,6 @@ class RemoteCacheTest {
             b[b.length / 2] ^= 0x40;
             Files.write(p, b);
         }
-        // Without the decoded snapshots (SnapshotSummariesTest), so that the snapshot copies are read.
-        Files.delete(mine.resolve("snapshots.cache"));
         Remote remote = new Remote(repoDir);
         try (Repository r = cached(remote, cache).open()) {
             Snapshot s = r.backup(src).run().snapshot();

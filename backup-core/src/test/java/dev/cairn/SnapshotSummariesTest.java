@@ -31,6 +31,15 @@ class SnapshotSummariesTest {
         return src;
     }
 
+    /** {@code n} snapshots of a changing file, the first tagged "nightly" (the file is kept from {@code SUMMARIES_FROM} on). */
+    private List<Snapshot> backUps(Repository r, int n) throws IOException {
+        r.backup(src("0")).tags("nightly").run();
+        for (int i = 1; i < n; i++) {
+            r.backup(src(Integer.toString(i))).run();
+        }
+        return r.snapshots();
+    }
+
     private static void flipByte(Path p, int at) throws IOException {
         byte[] b = Files.readAllBytes(p);
         b[at] ^= 0x40;
@@ -50,10 +59,7 @@ class SnapshotSummariesTest {
         String id;
         try (Repository r = TestRepos.fast(repoDir).init()) {
             id = r.id();
-            r.backup(src("one")).tags("nightly").run();
-            r.backup(src("two")).run();
-            r.backup(src("three")).run();
-            made = r.snapshots();
+            made = backUps(r, Repository.SUMMARIES_FROM + 2);
         }
         Path file = cache.resolve(id).resolve("snapshots.cache");
         try (Repository r = TestRepos.fast(repoDir).cacheDirectory(cache).open()) {
@@ -83,9 +89,7 @@ class SnapshotSummariesTest {
         String id;
         try (Repository r = TestRepos.fast(repoDir).cacheDirectory(cache).init()) {
             id = r.id();
-            r.backup(src("one")).run();
-            r.backup(src("two")).run();
-            assertThat(r.snapshots()).hasSize(2);
+            assertThat(backUps(r, Repository.SUMMARIES_FROM)).hasSize(Repository.SUMMARIES_FROM);
         }
         Path file = cache.resolve(id).resolve("snapshots.cache");
         Snapshot third;
@@ -97,7 +101,7 @@ class SnapshotSummariesTest {
         try (Repository r = TestRepos.fast(repoDir).open()) {
             truth = r.snapshots();
         }
-        assertThat(truth).hasSize(2).contains(third);
+        assertThat(truth).hasSize(Repository.SUMMARIES_FROM).contains(third);
         try (Repository r = TestRepos.fast(repoDir).cacheDirectory(cache).open()) {
             assertThat(r.snapshots()).isEqualTo(truth);
         }
@@ -125,12 +129,24 @@ class SnapshotSummariesTest {
         Path repoDir = tmp.resolve("repo");
         Path blocker = Files.writeString(tmp.resolve("not-a-directory"), "x");
         try (Repository r = TestRepos.fast(repoDir).init()) {
-            r.backup(src("one")).run();
-            r.backup(src("two")).run();
-            r.backup(src("three")).run();
+            backUps(r, Repository.SUMMARIES_FROM);
         }
         try (Repository r = TestRepos.fast(repoDir).cacheDirectory(blocker.resolve("cache")).open()) {
-            assertThat(r.snapshots()).hasSize(3);
+            assertThat(r.snapshots()).hasSize(Repository.SUMMARIES_FROM);
+        }
+    }
+
+    /** Below {@code SUMMARIES_FROM} snapshots decoding them costs less than the file: none is made. */
+    @Test
+    void fewSnapshots_areReadFromTheRepository_withoutAFile() throws IOException {
+        Path repoDir = tmp.resolve("repo");
+        Path cache = tmp.resolve("cache");
+        try (Repository r = TestRepos.fast(repoDir).cacheDirectory(cache).init()) {
+            assertThat(backUps(r, Repository.SUMMARIES_FROM - 1)).hasSize(Repository.SUMMARIES_FROM - 1);
+            assertThat(cache.resolve(r.id()).resolve("snapshots.cache")).doesNotExist();
+            r.backup(src("one more")).run();
+            assertThat(r.snapshots()).hasSize(Repository.SUMMARIES_FROM);
+            assertThat(cache.resolve(r.id()).resolve("snapshots.cache")).isRegularFile();
         }
     }
 }

@@ -424,7 +424,8 @@ public final class CachingBackend extends ForwardingBackend {
 
     /** Writes {@code p} through a hidden temporary file renamed over it: readers see the old or the new file. */
     public static void writeAtomically(Path p, byte[] b) throws IOException {
-        Path tmp = p.resolveSibling("." + p.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
+        Path tmp = p.resolveSibling("." + p.getFileName() + "." + Long.toHexString(System.nanoTime()) + "-"
+                + Thread.currentThread().getId() + ".tmp"); // two threads may write one file
         try {
             Files.write(tmp, b, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             try {

@@ -52,9 +52,10 @@ public final class Repairer {
      *
      * <p>The index keeps one location per blob. A blob stored in more than one pack (two backups
      * that ran at once, or a file backed up again after a repair dropped its damaged blob) is
-     * indexed from a copy that verifies (its copies are read, decrypted and checked against its
-     * id; the damaged ones are named in the report). Chosen blindly, the damaged copy would fail every restore that needs the blob
-     * while a good one sat in another pack. A blob whose every copy is damaged is left out.
+     * indexed from a copy that verifies: its copies are read, decrypted and checked against its
+     * id, and the damaged ones are named in the report. Chosen blindly, a damaged copy would fail
+     * every restore that needs the blob while a good one sat in another pack. A blob whose every
+     * copy is damaged is left out.
      */
     public RepairReport rebuildIndex(Map<Id, Set<Id>> damaged) throws IOException {
         List<String> changed = new ArrayList<>();

@@ -41,12 +41,19 @@ public final class SnapshotSummaries {
     private static final byte[] AD = "cairn-snapshot-summaries-v1".getBytes(StandardCharsets.US_ASCII);
     /** Longest string accepted from the file: a snapshot's error lines can be long, not gigabytes. */
     private static final int MAX_STRING = 1 << 20;
+    private final Path root;
+    private final String repoId;
     private final Path file;
     private final Crypto crypto;
 
-    /** Summaries in {@code directory/snapshots.cache} (see {@link CachingBackend#repositoryDirectory}). */
-    public SnapshotSummaries(Path directory, Crypto crypto) {
-        this.file = directory.resolve("snapshots.cache");
+    /**
+     * Summaries of repository {@code repoId} in {@code root/<repoId>/snapshots.cache}; the
+     * directories are made when the file is first written ({@link CachingBackend#repositoryDirectory}).
+     */
+    public SnapshotSummaries(Path root, String repoId, Crypto crypto) {
+        this.root = root;
+        this.repoId = repoId;
+        this.file = root.resolve(repoId).resolve("snapshots.cache");
         this.crypto = crypto;
     }
 
@@ -71,7 +78,9 @@ public final class SnapshotSummaries {
 
     /** Replaces the file with these snapshots. */
     public void store(Collection<Snapshot> snapshots) throws IOException {
-        CachingBackend.writeAtomically(file, crypto.encrypt(encode(snapshots), AD));
+        byte[] enc = crypto.encrypt(encode(snapshots), AD);
+        CachingBackend.repositoryDirectory(root, repoId);
+        CachingBackend.writeAtomically(file, enc);
     }
 
     static byte[] encode(Collection<Snapshot> snapshots) {
