@@ -123,7 +123,7 @@ public final class Repairer {
             while (j < all.size() && all.get(j).id().equals(all.get(i).id())) {
                 j++;
             }
-            BlobLocation keep = j - i == 1 ? all.get(i) : firstVerified(all.subList(i, j), changed, lost);
+            BlobLocation keep = j - i == 1 ? all.get(i) : verifiedCopy(all.subList(i, j), changed, lost);
             if (keep != null) {
                 all.set(kept++, keep);
             }
@@ -133,7 +133,8 @@ public final class Repairer {
         return all;
     }
 
-    private BlobLocation firstVerified(List<BlobLocation> copies, List<String> changed, List<String> lost)
+    /** Reads every copy; the first that verifies, or null. Damaged copies are reported either way. */
+    private BlobLocation verifiedCopy(List<BlobLocation> copies, List<String> changed, List<String> lost)
             throws IOException {
         List<String> bad = new ArrayList<>();
         BlobLocation good = null;
