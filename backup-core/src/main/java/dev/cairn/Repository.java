@@ -225,7 +225,7 @@ public final class Repository implements AutoCloseable {
         private int packSize = 16 * 1024 * 1024;
         private int compressionLevel = 3;
         private boolean compress = true;
-        private String host = defaultHost();
+        private String host = dev.cairn.internal.util.HostName.local();
         private Clock clock = Clock.systemUTC();
         private int workers = Math.max(2, Runtime.getRuntime().availableProcessors());
         // 4 MiB: with 16 MiB, chunks waiting in flight outlived young collections, were promoted and
@@ -488,14 +488,6 @@ public final class Repository implements AutoCloseable {
                 throw new ConfigurationException("No password given for repository " + backend().location()
                         + ": set CAIRN_PASSWORD or CAIRN_PASSWORD_FILE (or call password()).");
             }
-        }
-    }
-
-    private static String defaultHost() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "localhost";
         }
     }
 

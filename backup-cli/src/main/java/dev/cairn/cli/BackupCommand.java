@@ -1,6 +1,7 @@
 package dev.cairn.cli;
 
 import dev.cairn.Adapters;
+import dev.cairn.BackupListener;
 import dev.cairn.BackupResult;
 import dev.cairn.Cancellation;
 import dev.cairn.ConfigurationException;
@@ -21,7 +22,6 @@ import dev.cairn.snapshot.Snapshot;
 import dev.cairn.snapshot.SnapshotEntry;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
@@ -95,6 +95,11 @@ final class BackupCommand extends RepoCommand {
 
     @Option(names = "--json", description = "Print the outcome as one JSON object.")
     boolean json;
+
+    @Override
+    boolean defersKeyMemoryCollection() {
+        return true; // on the first bytes read (run): an unchanged re-backup reads none
+    }
 
     @Override
     public Integer call() {
@@ -272,11 +277,7 @@ final class BackupCommand extends RepoCommand {
 
     /** The host name the core records by default (Repository.Builder's default, which is not public). */
     private static String localHost() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "localhost";
-        }
+        return dev.cairn.internal.util.HostName.local();
     }
 
     private static Instant parseTime(String text) {
@@ -315,7 +316,11 @@ final class BackupCommand extends RepoCommand {
         Progress progress = totals == null ? Progress.start(root, "read")
                 : Progress.start(root, "read", () -> totals.done() ? totals.files.get() + totals.others.get() : -1,
                         () -> totals.done() ? totals.bytesToRead.get() : -1);
-        cmd.listener(progress.listener());
+        BackupListener listener = progress.listener();
+        if (root.standalone && c.defersKeyMemoryCollection()) {
+            listener = Progress.onFirstBytes(listener, RepoCommand::collectKeyMemory);
+        }
+        cmd.listener(listener);
         try {
             if (!root.standalone) {
                 return cmd.run();

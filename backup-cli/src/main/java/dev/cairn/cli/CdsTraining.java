@@ -21,17 +21,22 @@ import java.util.stream.Stream;
  * throwaway repository in a temporary directory, so the archive holds the classes a backup, a
  * restore, a check and a prune load: the JVM then maps them instead of reading, verifying and
  * linking them from the jar (an unchanged re-backup 1.57 s to 1.28 s, {@code cairn snapshots} 1.78
- * to 1.43 s on this project's two-core machine). Not a user command; prints only failures.
+ * to 1.43 s on this project's two-core machine). With the argument {@code s3} it runs them on an
+ * S3 repository that a {@link TrainingS3} serves, for {@code target/cairn-s3.jsa}, which holds the
+ * AWS SDK's classes as well and which the launcher maps for S3. Not a user command; prints only
+ * failures.
  */
 public final class CdsTraining {
     private CdsTraining() {
     }
 
+    /** {@code args}: empty for the archive of local repositories, {@code s3} for that of S3 ones. */
     public static void main(String[] args) throws IOException {
+        boolean s3 = args.length > 0 && args[0].equals("s3");
         Main.prepareProcess();
         Path dir = Files.createTempDirectory("cairn-cds-training");
         try {
-            List<String> failed = train(dir);
+            List<String> failed = s3 ? trainS3(dir) : train(dir, dir.resolve("repo").toString(), null);
             if (!failed.isEmpty()) {
                 System.err.println("cairn CDS training: commands failed (the archive covers less): " + failed);
             }
@@ -44,7 +49,24 @@ public final class CdsTraining {
         }
     }
 
-    private static List<String> train(Path dir) throws IOException {
+    /** The commands on an S3 repository, served by a {@link TrainingS3} on the loopback interface. */
+    private static List<String> trainS3(Path dir) throws IOException {
+        byte[] secret = new byte[24];
+        new SecureRandom().nextBytes(secret);
+        try (TrainingS3 s3 = TrainingS3.start()) {
+            // The SDK's default credential chain reads these first; throwaway, for this loopback server only.
+            System.setProperty("aws.accessKeyId", "cds-training");
+            System.setProperty("aws.secretAccessKey", Base64.getEncoder().encodeToString(secret));
+            String repo = "s3://cds-training/repo?endpoint=" + s3.endpoint() + "&region=us-east-1&maxAttempts=2";
+            return train(dir, repo, "&createBucket=true");
+        } finally {
+            System.clearProperty("aws.accessKeyId");
+            System.clearProperty("aws.secretAccessKey");
+        }
+    }
+
+    /** Runs the main commands on the repository at {@code repo} ({@code init} with {@code initSuffix}). */
+    private static List<String> train(Path dir, String repo, String initSuffix) throws IOException {
         Path src = Files.createDirectories(dir.resolve("src/sub"));
         Random r = new Random(1);
         byte[] random = new byte[3 << 20];
@@ -61,31 +83,35 @@ public final class CdsTraining {
         Files.createSymbolicLink(src.resolve("link"), Path.of("sub"));
         byte[] secret = new byte[24];
         new SecureRandom().nextBytes(secret);
-        Map<String, String> env = Map.of("CAIRN_REPOSITORY", dir.resolve("repo").toString(),
-                "CAIRN_PASSWORD", Base64.getEncoder().encodeToString(secret));
+        Map<String, String> env = Map.of("CAIRN_PASSWORD", Base64.getEncoder().encodeToString(secret),
+                "CAIRN_CACHE_DIR", dir.resolve("cache").toString());
         String source = dir.resolve("src").toString();
         String target = dir.resolve("restored").toString();
         List<String[]> commands = List.of(
-                new String[]{"init"},
-                new String[]{"backup", source},
-                new String[]{"backup", source},
-                new String[]{"backup", "--chunking", "stream", "--command", "dump.sql", "--", "cat",
+                new String[]{"init", "--repo", initSuffix == null ? repo : repo + initSuffix},
+                new String[]{"backup", "--repo", repo, source},
+                new String[]{"backup", "--repo", repo, source},
+                new String[]{"backup", "--repo", repo, "--chunking", "stream", "--command", "dump.sql", "--", "cat",
                         src.resolve("dump.sql").toString()},
-                new String[]{"snapshots"},
-                new String[]{"ls", "latest"},
-                new String[]{"restore", "latest", "--target", target},
-                new String[]{"dump", "latest", "dump.sql"},
-                new String[]{"check", "--read-data"},
-                new String[]{"stats"},
-                new String[]{"forget", "--keep-last", "1"},
-                new String[]{"prune"});
-        PrintStream discard = new PrintStream(OutputStream.nullOutputStream());
+                new String[]{"snapshots", "--repo", repo},
+                new String[]{"ls", "--repo", repo, "latest"},
+                new String[]{"restore", "--repo", repo, "latest", "--target", target},
+                new String[]{"dump", "--repo", repo, "latest", "dump.sql"},
+                new String[]{"check", "--repo", repo, "--read-data"},
+                new String[]{"stats", "--repo", repo},
+                new String[]{"forget", "--repo", repo, "--keep-last", "1"},
+                new String[]{"prune", "--repo", repo});
         List<String> failed = new ArrayList<>();
+        run(commands, env, failed);
+        return failed;
+    }
+
+    private static void run(List<String[]> commands, Map<String, String> env, List<String> failed) {
+        PrintStream discard = new PrintStream(OutputStream.nullOutputStream());
         for (String[] c : commands) {
             if (Main.run(c, env, discard, System.err) != Main.OK) {
-                failed.add(c[0]);
+                failed.add(String.join(" ", c));
             }
         }
-        return failed;
     }
 }

@@ -5,6 +5,7 @@ import dev.cairn.BackupListener;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -81,6 +82,30 @@ final class Progress {
             public void bytesProcessed(long total) {
                 reportsBytes = true;
                 bytes.set(total);
+            }
+        };
+    }
+
+    /** {@code l}, running {@code first} once, when a backup first reports bytes read. */
+    static BackupListener onFirstBytes(BackupListener l, Runnable first) {
+        AtomicBoolean ran = new AtomicBoolean();
+        return new BackupListener() {
+            @Override
+            public void entryDone(String path, long n) {
+                l.entryDone(path, n);
+            }
+
+            @Override
+            public void warning(String path, String message) {
+                l.warning(path, message);
+            }
+
+            @Override
+            public void bytesProcessed(long total) {
+                if (!ran.get() && ran.compareAndSet(false, true)) {
+                    first.run();
+                }
+                l.bytesProcessed(total);
             }
         };
     }

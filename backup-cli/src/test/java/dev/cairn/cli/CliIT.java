@@ -462,6 +462,66 @@ class CliIT {
                 .contains("dev.cairn.cli.Main source: shared objects file (top)");
     }
 
+    /**
+     * The S3 archive holds the AWS SDK's client: its training ran against the in-process endpoint.
+     * A command on an S3 repository (here an endpoint that refuses the connection) loads the
+     * client's classes from the archive, not from the jar.
+     */
+    @Test
+    void s3CdsArchive_holdsTheSdksClient() throws IOException, InterruptedException {
+        Path jsa = JAR.resolveSibling("cairn-s3.jsa");
+        Assumptions.assumeTrue(Files.exists(jsa), "no cairn-s3.jsa (built with -Dcairn.cds.skip=true)");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:SharedArchiveFile=" + jsa, "-Xshare:on", "-Xlog:class+load=info", "-cp", JAR.toString(),
+                "dev.cairn.cli.Main", "snapshots", "--repo",
+                "s3://cds-check/repo?endpoint=http://127.0.0.1:1&region=us-east-1&maxAttempts=1");
+        pb.environment().put("CAIRN_PASSWORD", PASSWORD);
+        pb.environment().put("AWS_ACCESS_KEY_ID", "cds-check");
+        pb.environment().put("AWS_SECRET_ACCESS_KEY", "cds-check-unused");
+        pb.environment().put("CAIRN_CACHE_DIR", tmp.resolve("cache").toString());
+        Process p = pb.redirectErrorStream(true).start();
+        String out = CairnProcess.read(p.getInputStream());
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(out).contains("software.amazon.awssdk.services.s3.DefaultS3Client source: shared objects file")
+                .contains("dev.cairn.s3.S3Backend source: shared objects file");
+    }
+
+    /**
+     * The launcher maps cairn-s3.jsa when the command may reach S3 (s3: in the arguments, in
+     * CAIRN_REPOSITORY or in the configuration file) and cairn.jsa otherwise; a stand-in java
+     * (JAVA_HOME) prints the options it is given.
+     */
+    @Test
+    void launcher_picksTheS3ArchiveForS3() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("install"));
+        Files.copy(JAR.resolveSibling("cairn"), dir.resolve("cairn"));
+        Files.writeString(dir.resolve("cairn.jar"), "");
+        Files.writeString(dir.resolve("cairn.jsa"), "");
+        Files.writeString(dir.resolve("cairn-s3.jsa"), "");
+        Path bin = Files.createDirectories(tmp.resolve("fake-jdk/bin"));
+        Files.writeString(bin.resolve("java"), "#!/bin/sh\necho \"$@\"\n");
+        bin.resolve("java").toFile().setExecutable(true);
+        Map<String, String> e = new HashMap<>();
+        e.put("PATH", System.getenv("PATH"));
+        e.put("JAVA_HOME", bin.getParent().toString());
+        Path launcher = dir.resolve("cairn");
+
+        assertThat(launch(launcher, e, "snapshots", "--repo", "/srv/backup").out())
+                .contains("-XX:SharedArchiveFile=" + dir.resolve("cairn.jsa") + " ");
+        assertThat(launch(launcher, e, "snapshots", "--repo", "s3://bucket/repo").out())
+                .contains("-XX:SharedArchiveFile=" + dir.resolve("cairn-s3.jsa") + " ");
+        e.put("CAIRN_REPOSITORY", "s3://bucket/repo");
+        assertThat(launch(launcher, e, "snapshots").out()).contains("cairn-s3.jsa");
+        e.remove("CAIRN_REPOSITORY");
+        Path yaml = tmp.resolve("remote.yaml");
+        Files.writeString(yaml, "repository: s3://bucket/repo\n");
+        assertThat(launch(launcher, e, "--config", yaml.toString(), "snapshots").out()).contains("cairn-s3.jsa");
+        e.put("CAIRN_CONFIG", yaml.toString());
+        assertThat(launch(launcher, e, "snapshots").out()).contains("cairn-s3.jsa");
+        Files.writeString(yaml, "repository: /srv/backup\n");
+        assertThat(launch(launcher, e, "snapshots").out()).doesNotContain("cairn-s3.jsa").contains("cairn.jsa");
+    }
+
     /** A run of the launcher script: exit code, and stdout and stderr together. */
     private record Launched(int code, String out) {
     }

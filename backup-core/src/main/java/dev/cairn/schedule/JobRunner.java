@@ -17,7 +17,6 @@ import dev.cairn.verify.DrillReport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -323,10 +322,6 @@ public final class JobRunner {
     }
 
     static String defaultHost() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
-            return "localhost";
-        }
+        return dev.cairn.internal.util.HostName.local();
     }
 }

@@ -100,25 +100,37 @@ public final class Argon2Kdf {
             t.setDaemon(true);
             return t;
         }) : null;
+        long[] last = new long[QWORDS];
+        boolean wiped = false;
         try {
             for (int pass = 0; pass < passes; pass++) {
                 for (int slice = 0; slice < SYNC_POINTS; slice++) {
-                    fillSlice(filler, pool, workers, pass, slice);
+                    int p = pass;
+                    int s = slice;
+                    inParallel(pool, workers, (first, step) -> filler.fillLanes(p, s, first, step));
                 }
             }
+            for (int l = 0; l < lanes; l++) {
+                int at = (l * laneLength + laneLength - 1) * QWORDS;
+                for (int w = 0; w < QWORDS; w++) {
+                    last[w] ^= mem[at + w];
+                }
+            }
+            // The memory wiped by every worker (64 MiB: ~14 ms on one thread).
+            inParallel(pool, workers, (first, step) -> {
+                for (int l = first; l < lanes; l += step) {
+                    Arrays.fill(mem, l * laneLength * QWORDS, (l + 1) * laneLength * QWORDS, 0L);
+                }
+            });
+            wiped = true;
         } finally {
             if (pool != null) {
                 pool.shutdownNow();
             }
-        }
-        long[] last = new long[QWORDS];
-        for (int l = 0; l < lanes; l++) {
-            int at = (l * laneLength + laneLength - 1) * QWORDS;
-            for (int w = 0; w < QWORDS; w++) {
-                last[w] ^= mem[at + w];
+            if (!wiped) {
+                Arrays.fill(mem, 0L);
             }
         }
-        Arrays.fill(mem, 0L);
         littleEndian(block).put(last);
         byte[] tag = new byte[tagLength];
         hPrime(block, tag, tagLength);
@@ -200,14 +212,19 @@ public final class Argon2Kdf {
         return Math.max(memoryKiB, 2 * SYNC_POINTS * lanes) / (lanes * SYNC_POINTS) * SYNC_POINTS * lanes;
     }
 
-    /** Fills one slice: each worker takes every {@code workers}-th lane; the caller is worker 0. */
-    private static void fillSlice(Filler f, ExecutorService pool, int workers, int pass, int slice) {
+    /** Work over lanes: worker {@code first} of {@code step} takes lanes first, first + step… */
+    private interface LaneWork {
+        void run(int first, int step);
+    }
+
+    /** Runs {@code work} on every worker, the caller being worker 0, and waits for all of them. */
+    private static void inParallel(ExecutorService pool, int workers, LaneWork work) {
         List<Future<?>> others = new ArrayList<>(workers - 1);
         for (int w = 1; w < workers; w++) {
             int first = w;
-            others.add(pool.submit(() -> f.fillLanes(pass, slice, first, workers)));
+            others.add(pool.submit(() -> work.run(first, workers)));
         }
-        f.fillLanes(pass, slice, 0, workers);
+        work.run(0, workers);
         try {
             for (Future<?> o : others) {
                 o.get();
