@@ -180,13 +180,18 @@ final class S3Connection {
      *       I/O errors and timeouts (never on other 4xx), without the client-side circuit
      *       breaker: a backup should slow down under faults, not give up after a burst;</li>
      *   <li>cross-region access when no region is configured, so an AWS bucket in another region
-     *       still works.</li>
+     *       still works;</li>
+     *   <li>TLS set up when first needed ({@link LazyTls}), not at every start.</li>
      * </ul>
      */
     S3Client client(ExecutionInterceptor... interceptors) {
         URI ep = effectiveEndpoint();
         String r = explicitRegion();
         // No credentialsProvider: the client then uses the SDK's default chain and owns (and closes) it.
+        LazyTls tls = new LazyTls();
+        if (ep == null || "https".equalsIgnoreCase(ep.getScheme())) {
+            tls.prepare();
+        }
         S3ClientBuilder b = S3Client.builder()
                 .region(Region.of(r != null ? r : DEFAULT_REGION))
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
@@ -202,7 +207,8 @@ final class S3Connection {
                         .connectionTimeout(connectTimeout)
                         .connectionAcquisitionTimeout(Duration.ofMinutes(2))
                         .connectionMaxIdleTime(maxIdle)
-                        .tcpKeepAlive(true))
+                        .tcpKeepAlive(true)
+                        .tlsSocketStrategy(tls))
                 .overrideConfiguration(o -> {
                     o.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
                             .maxAttempts(maxAttempts)

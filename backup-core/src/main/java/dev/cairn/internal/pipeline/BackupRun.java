@@ -12,6 +12,7 @@ import dev.cairn.internal.repo.BlobIndex;
 import dev.cairn.internal.repo.Node;
 import dev.cairn.internal.repo.TreeCodec;
 import dev.cairn.internal.util.Id;
+import dev.cairn.internal.util.ReadAhead;
 import dev.cairn.source.DirectoryWriter;
 import dev.cairn.source.EntryMetadata;
 import dev.cairn.source.EntryType;
@@ -45,6 +46,8 @@ public final class BackupRun implements SourceSession, AutoCloseable {
     public static final int DEFAULT_READERS = Integer.getInteger("cairn.readers", 4);
     /** Files up to this size go to the reader pool; larger ones stream on the caller's thread. */
     static final long SMALL_FILE = 1 << 20;
+    /** Files from this size on are read ahead of the chunker by a thread of their own (streams always). */
+    static final long READ_AHEAD_FROM = 8 << 20;
     /** The largest buffer of {@link ChunkReader#chunkBatches} (it keeps four). */
     private static final int BATCH_BUFFER_LIMIT = 1 << 20;
     /** Files queued or being read at once (bounds the memory of a long directory). */
@@ -212,6 +215,16 @@ public final class BackupRun implements SourceSession, AutoCloseable {
     }
 
     /** Reads and chunks one file's content (on any thread); the entry it makes. */
+    /**
+     * Reads {@code content} with a thread reading ahead ({@link ReadAhead}): a stream, or a file
+     * of at least {@link #READ_AHEAD_FROM} bytes, both read on the source's thread, which also cuts.
+     */
+    private Pending readAhead(String path, EntryMetadata m, InputStream content) throws IOException {
+        try (ReadAhead ahead = new ReadAhead(content)) {
+            return read(path, m, ahead, chunker);
+        }
+    }
+
     private Pending read(String path, EntryMetadata m, InputStream content, ChunkReader reader) throws IOException {
         List<CompletableFuture<Id>> chunks = new ArrayList<>();
         // On a read failure, chunks already queued finish harmlessly (the next backup reuses them).
@@ -320,7 +333,7 @@ public final class BackupRun implements SourceSession, AutoCloseable {
         @Override
         public void file(EntryMetadata m, InputStream content) throws IOException {
             admit(m);
-            entries.add(read(child(m.name()), m, content, chunker));
+            entries.add(readAhead(child(m.name()), m, content));
         }
 
         @Override
@@ -333,7 +346,7 @@ public final class BackupRun implements SourceSession, AutoCloseable {
                     return;
                 }
                 try (in) {
-                    entries.add(read(at, m, in, chunker));
+                    entries.add(m.size() >= READ_AHEAD_FROM ? readAhead(at, m, in) : read(at, m, in, chunker));
                 }
                 content.afterRead();
                 return;
