@@ -181,16 +181,23 @@ final class S3Connection {
      *       breaker: a backup should slow down under faults, not give up after a burst;</li>
      *   <li>cross-region access when no region is configured, so an AWS bucket in another region
      *       still works;</li>
-     *   <li>TLS set up when first needed ({@link LazyTls}), not at every start.</li>
+     *   <li>for a plain-http endpoint, TLS set up only if ever needed ({@link LazyTls}), not at
+     *       every start.</li>
      * </ul>
      */
     S3Client client(ExecutionInterceptor... interceptors) {
         URI ep = effectiveEndpoint();
         String r = explicitRegion();
         // No credentialsProvider: the client then uses the SDK's default chain and owns (and closes) it.
-        LazyTls tls = new LazyTls();
-        if (ep == null || "https".equalsIgnoreCase(ep.getScheme())) {
-            tls.prepare();
+        Apache5HttpClient.Builder http = Apache5HttpClient.builder()
+                .maxConnections(maxConcurrency * 2 + 2)
+                .socketTimeout(socketTimeout)
+                .connectionTimeout(connectTimeout)
+                .connectionAcquisitionTimeout(Duration.ofMinutes(2))
+                .connectionMaxIdleTime(maxIdle)
+                .tcpKeepAlive(true);
+        if (ep != null && "http".equalsIgnoreCase(ep.getScheme())) {
+            http.tlsSocketStrategy(new LazyTls()); // https endpoints keep the SDK's own TLS set-up
         }
         S3ClientBuilder b = S3Client.builder()
                 .region(Region.of(r != null ? r : DEFAULT_REGION))
@@ -201,14 +208,7 @@ final class S3Connection {
                         .pathStyleAccessEnabled(effectivePathStyle())
                         .chunkedEncodingEnabled(false)
                         .build())
-                .httpClientBuilder(Apache5HttpClient.builder()
-                        .maxConnections(maxConcurrency * 2 + 2)
-                        .socketTimeout(socketTimeout)
-                        .connectionTimeout(connectTimeout)
-                        .connectionAcquisitionTimeout(Duration.ofMinutes(2))
-                        .connectionMaxIdleTime(maxIdle)
-                        .tcpKeepAlive(true)
-                        .tlsSocketStrategy(tls))
+                .httpClientBuilder(http)
                 .overrideConfiguration(o -> {
                     o.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
                             .maxAttempts(maxAttempts)
