@@ -262,7 +262,7 @@ final class BackupCommand extends RepoCommand {
 
     /** The snapshot a backup of {@code source} would compare with (the latest of its host, kind and paths). */
     private static Snapshot parent(Repository repo, Source source, String host) {
-        return repo.latest(host != null ? host : localHost(), source.kind(), source.paths()).orElse(null);
+        return repo.latest(host != null ? host : dev.cairn.internal.util.HostName.local(), source.kind(), source.paths()).orElse(null);
     }
 
     private static Map<String, SnapshotEntry> parentEntries(Repository repo, Snapshot parent) {
@@ -275,10 +275,6 @@ final class BackupCommand extends RepoCommand {
         return m;
     }
 
-    /** The host name the core records by default (Repository.Builder's default, which is not public). */
-    private static String localHost() {
-        return dev.cairn.internal.util.HostName.local();
-    }
 
     private static Instant parseTime(String text) {
         try {

@@ -89,11 +89,11 @@ final class TrainingS3 implements AutoCloseable {
             if (key == null) {
                 if (method.equals("PUT")) {
                     buckets.putIfAbsent(bucket, new ConcurrentSkipListMap<>());
-                    reply(x, 200, null);
+                    x.sendResponseHeaders(200, -1);
                 } else if (objects == null) {
                     error(x, 404, "NoSuchBucket", method);
                 } else if (method.equals("HEAD")) {
-                    reply(x, 200, null);
+                    x.sendResponseHeaders(200, -1);
                 } else if (method.equals("GET") && "2".equals(query.get("list-type"))) {
                     list(x, bucket, objects, query.getOrDefault("prefix", ""));
                 } else if (method.equals("POST") && query.containsKey("delete")) {
@@ -115,7 +115,7 @@ final class TrainingS3 implements AutoCloseable {
                     }
                     objects.put(key, body);
                     x.getResponseHeaders().set("ETag", etag(body));
-                    reply(x, 200, null);
+                    x.sendResponseHeaders(200, -1);
                 }
                 case "GET", "HEAD" -> {
                     byte[] data = objects.get(key);
@@ -201,13 +201,6 @@ final class TrainingS3 implements AutoCloseable {
         send(x, status, b, 0, b.length);
     }
 
-    private static void reply(HttpExchange x, int status, byte[] body) throws IOException {
-        if (body == null) {
-            x.sendResponseHeaders(status, -1);
-        } else {
-            send(x, status, body, 0, body.length);
-        }
-    }
 
     private static void send(HttpExchange x, int status, byte[] b, int off, int len) throws IOException {
         x.sendResponseHeaders(status, len == 0 ? -1 : len);

@@ -332,7 +332,7 @@ public final class BackupScheduler implements AutoCloseable {
             if (dataSource != null && jdbcUrl != null) {
                 throw new IllegalArgumentException("give dataSource or jdbc, not both");
             }
-            String id = instanceId != null ? instanceId : JobRunner.defaultHost() + "-" + ProcessHandle.current().pid();
+            String id = instanceId != null ? instanceId : dev.cairn.internal.util.HostName.local() + "-" + ProcessHandle.current().pid();
             JobRunner r = runner != null ? runner : runnerOptions.instance(id).build();
             try {
                 QuartzRunner q = attachTo != null ? QuartzRunner.attach(attachTo, GROUP, jobs, r)

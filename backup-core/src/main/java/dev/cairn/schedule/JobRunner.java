@@ -281,7 +281,7 @@ public final class JobRunner {
     /** Options of a runner. Each call validates at once. Not thread-safe. */
     public static final class Builder {
         private Clock clock = Clock.systemUTC();
-        private String host = defaultHost();
+        private String host = dev.cairn.internal.util.HostName.local();
         private String instance = "local";
         private final List<JobListener> listeners = new ArrayList<>();
 
@@ -321,7 +321,4 @@ public final class JobRunner {
         }
     }
 
-    static String defaultHost() {
-        return dev.cairn.internal.util.HostName.local();
-    }
 }

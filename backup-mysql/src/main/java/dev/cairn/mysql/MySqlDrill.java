@@ -65,7 +65,7 @@ public final class MySqlDrill implements Drill {
     public static final class Builder extends MySqlConnectionOptions<Builder> {
         private String prefix = "cairn_drill_";
         private Clock clock = Clock.systemUTC();
-        private String reportHost = defaultHost();
+        private String reportHost = dev.cairn.internal.util.HostName.local();
 
         private Builder() {
         }
@@ -103,13 +103,6 @@ public final class MySqlDrill implements Drill {
         }
     }
 
-    private static String defaultHost() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
-            return "localhost";
-        }
-    }
 
     /** Drills {@code snapshot}, records the report in {@code repo} and returns it (with its id). */
     public DrillReport runAndRecord(Repository repo, Snapshot snapshot) {

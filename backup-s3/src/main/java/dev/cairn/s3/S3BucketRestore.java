@@ -276,7 +276,7 @@ public final class S3BucketRestore {
                 }
             }
         }
-        DrillReport report = new DrillReport("", snapshot.id(), snapshot.sourceKind(), target, hostName(), started,
+        DrillReport report = new DrillReport("", snapshot.id(), snapshot.sourceKind(), target, dev.cairn.internal.util.HostName.local(), started,
                 failures.isEmpty(), restoreTime, Duration.between(snapshot.time(), started), checks, failures);
         return repo.recordDrill(report);
     }
@@ -330,13 +330,6 @@ public final class S3BucketRestore {
         return n;
     }
 
-    private static String hostName() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "localhost";
-        }
-    }
 
     static MessageDigest sha256() {
         try {
