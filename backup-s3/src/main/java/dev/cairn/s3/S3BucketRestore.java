@@ -6,6 +6,7 @@ import dev.cairn.ConfigurationException;
 import dev.cairn.ErrorCode;
 import dev.cairn.Repository;
 import dev.cairn.RestoreResult;
+import dev.cairn.internal.util.HostName;
 import dev.cairn.snapshot.Snapshot;
 import dev.cairn.snapshot.SnapshotEntry;
 import dev.cairn.verify.DrillReport;
@@ -276,8 +277,8 @@ public final class S3BucketRestore {
                 }
             }
         }
-        DrillReport report = new DrillReport("", snapshot.id(), snapshot.sourceKind(), target, dev.cairn.internal.util.HostName.local(), started,
-                failures.isEmpty(), restoreTime, Duration.between(snapshot.time(), started), checks, failures);
+        DrillReport report = new DrillReport("", snapshot.id(), snapshot.sourceKind(), target, HostName.local(),
+                started, failures.isEmpty(), restoreTime, Duration.between(snapshot.time(), started), checks, failures);
         return repo.recordDrill(report);
     }
 
