@@ -109,7 +109,9 @@ public final class CdsTraining {
     private static void run(List<String[]> commands, Map<String, String> env, List<String> failed) {
         PrintStream discard = new PrintStream(OutputStream.nullOutputStream());
         for (String[] c : commands) {
-            if (Main.run(c, env, discard, System.err) != Main.OK) {
+            // Standalone, as the launcher's runs: their shutdown hooks, deferred collection and the
+            // lambdas of those paths are then in the archive too, not loaded from the jar.
+            if (Main.run(c, env, discard, System.err, false, true) != Main.OK) {
                 failed.add(String.join(" ", c));
             }
         }

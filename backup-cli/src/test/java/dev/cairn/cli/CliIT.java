@@ -453,13 +453,41 @@ class CliIT {
         Path jsa = JAR.resolveSibling("cairn.jsa");
         Assumptions.assumeTrue(Files.exists(jsa), "no cairn.jsa (built with -Dcairn.cds.skip=true)");
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:SharedArchiveFile=" + jsa, "-Xshare:on", "-Xlog:class+load=info", "-cp", JAR.toString(),
-                "dev.cairn.cli.Main", "--version").redirectErrorStream(true).start();
+                "-XX:SharedArchiveFile=" + jsa, "-Xshare:on", "-Xlog:class+load=info", "-Dpicocli.trace=INFO",
+                "-cp", JAR.toString(), "dev.cairn.cli.Main", "--version").redirectErrorStream(true).start();
         String out = CairnProcess.read(p.getInputStream());
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
         assertThat(out).contains("picocli.CommandLine source: shared objects file (top)")
                 .contains("dev.cairn.cli.Main source: shared objects file (top)");
+        // No search of the class path for Groovy's Closure (a miss that read the jar's directory).
+        assertThat(out).contains("groovy Closures in annotations are disabled");
+    }
+
+    /**
+     * A backup started as the launcher starts it (java -cp cairn.jar dev.cairn.cli.Main, the archive
+     * mapped) loads none of Cairn's classes from the jar, the unchanged re-backup included: the
+     * training ran its commands as a standalone process does (shutdown hook, deferred collection).
+     */
+    @Test
+    void cdsArchive_holdsEveryCairnClassOfABackup() throws IOException, InterruptedException {
+        Path jsa = JAR.resolveSibling("cairn.jsa");
+        Assumptions.assumeTrue(Files.exists(jsa), "no cairn.jsa (built with -Dcairn.cds.skip=true)");
+        ok("init");
+        for (int run = 0; run < 2; run++) {
+            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:SharedArchiveFile=" + jsa, "-Xshare:on", "-Xlog:class+load=info", "-cp", JAR.toString(),
+                    "dev.cairn.cli.Main", "backup", "-q", data.toString());
+            pb.environment().clear();
+            pb.environment().putAll(env);
+            Process p = pb.redirectErrorStream(true).start();
+            String out = CairnProcess.read(p.getInputStream());
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(out).isZero();
+            assertThat(out).contains("dev.cairn.internal.pipeline.BackupRun source: shared objects file");
+            assertThat(out.lines().filter(l -> l.contains(" dev.cairn.") && l.contains("source: file:")))
+                    .as("classes of Cairn read from the jar").isEmpty();
+        }
     }
 
     /**
@@ -506,8 +534,11 @@ class CliIT {
         e.put("JAVA_HOME", bin.getParent().toString());
         Path launcher = dir.resolve("cairn");
 
-        assertThat(launch(launcher, e, "snapshots", "--repo", "/srv/backup").out())
-                .contains("-XX:SharedArchiveFile=" + dir.resolve("cairn.jsa") + " ");
+        String local = launch(launcher, e, "snapshots", "--repo", "/srv/backup").out();
+        assertThat(local).contains("-XX:SharedArchiveFile=" + dir.resolve("cairn.jsa") + " ");
+        // The main class named, not -jar (which reads the jar's central directory for its manifest).
+        assertThat(local.strip()).endsWith(" -cp " + dir.resolve("cairn.jar") + " dev.cairn.cli.Main snapshots --repo /srv/backup")
+                .doesNotContain("-jar");
         assertThat(launch(launcher, e, "snapshots", "--repo", "s3://bucket/repo").out())
                 .contains("-XX:SharedArchiveFile=" + dir.resolve("cairn-s3.jsa") + " ");
         e.put("CAIRN_REPOSITORY", "s3://bucket/repo");
