@@ -216,19 +216,30 @@ public final class BackupRun implements SourceSession, AutoCloseable {
 
     /** Reads and chunks one file's content (on any thread); the entry it makes. */
     /**
-     * Reads {@code content} with a thread reading ahead ({@link ReadAhead}): a stream, or a file
-     * of at least {@link #READ_AHEAD_FROM} bytes, both read on the source's thread, which also cuts.
+     * Reads {@code content} with a thread reading ahead: a stream, or a file of at least {@link
+     * #READ_AHEAD_FROM} bytes, both read on the source's thread, which also cuts. In batches, the
+     * chunker reads ahead into its own buffers; otherwise a {@link ReadAhead} does, in front.
      */
     private Pending readAhead(String path, EntryMetadata m, InputStream content) throws IOException {
+        if (batched) {
+            // The batches are read ahead into their own buffers (ChunkReader#chunkBatches).
+            return read(path, m, content, chunker, true);
+        }
         try (ReadAhead ahead = new ReadAhead(content)) {
-            return read(path, m, ahead, chunker);
+            return read(path, m, ahead, chunker, false);
         }
     }
 
     private Pending read(String path, EntryMetadata m, InputStream content, ChunkReader reader) throws IOException {
+        return read(path, m, content, reader, false);
+    }
+
+    private Pending read(String path, EntryMetadata m, InputStream content, ChunkReader reader, boolean ahead)
+            throws IOException {
         List<CompletableFuture<Id>> chunks = new ArrayList<>();
         // On a read failure, chunks already queued finish harmlessly (the next backup reuses them).
-        long n = reader == chunker && batched ? readBatches(content, chunks) : reader.chunk(content, (buf, off, len) -> {
+        boolean batches = reader == chunker && batched;
+        long n = batches ? readBatches(content, chunks, ahead) : reader.chunk(content, (buf, off, len) -> {
             cancellation.check();
             try {
                 chunks.add(store.submitData(buf, off, len));
@@ -251,7 +262,8 @@ public final class BackupRun implements SourceSession, AutoCloseable {
      * stored when new, by the store's workers: two cores for an unchanged stream, which otherwise
      * reads, cuts and hashes on one.
      */
-    private long readBatches(InputStream content, List<CompletableFuture<Id>> chunks) throws IOException {
+    private long readBatches(InputStream content, List<CompletableFuture<Id>> chunks, boolean ahead)
+            throws IOException {
         return chunker.chunkBatches(content, (buf, off, lens, count, done) -> {
             try {
                 cancellation.check();
@@ -266,7 +278,7 @@ public final class BackupRun implements SourceSession, AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new BackupException(ErrorCode.CANCELLED, "Interrupted.", e);
             }
-        });
+        }, ahead);
     }
 
     /** Rethrows, on the source's thread, the first failure of a reader thread. */

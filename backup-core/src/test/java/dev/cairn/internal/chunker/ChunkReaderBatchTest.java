@@ -49,6 +49,10 @@ class ChunkReaderBatchTest {
 
     /** Batches handed to a pool that copies each chunk out and only then releases the buffer. */
     private static List<byte[]> batched(ChunkReader reader, InputStream in) throws Exception {
+        return batched(reader, in, false);
+    }
+
+    private static List<byte[]> batched(ChunkReader reader, InputStream in, boolean ahead) throws Exception {
         List<byte[][]> batches = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(2);
         List<java.util.concurrent.Future<byte[][]>> pending = new ArrayList<>();
@@ -63,7 +67,7 @@ class ChunkReaderBatchTest {
                 } finally {
                     done.run();
                 }
-            })));
+            })), ahead);
             for (var f : pending) {
                 batches.add(f.get());
             }
@@ -91,26 +95,33 @@ class ChunkReaderBatchTest {
         List<byte[]> expected = streamed(data);
         assertThat(expected.size()).isGreaterThan(100);
         ChunkReader reader = new ChunkReader(STREAM);
-        assertSameChunks(batched(reader, new ByteArrayInputStream(data)), expected);
-        // The same reader again (its buffers all came back), reading in short pieces this time.
-        InputStream trickle = new FilterInputStream(new ByteArrayInputStream(data)) {
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                return super.read(b, off, Math.min(len, 1000));
-            }
-        };
-        assertSameChunks(batched(reader, trickle), expected);
+        for (boolean ahead : new boolean[]{false, true}) {
+            assertSameChunks(batched(reader, new ByteArrayInputStream(data), ahead), expected);
+            // The same reader again (its buffers all came back), reading in short pieces this time.
+            InputStream trickle = new FilterInputStream(new ByteArrayInputStream(data)) {
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    return super.read(b, off, Math.min(len, 1000));
+                }
+            };
+            assertSameChunks(batched(reader, trickle, ahead), expected);
+        }
     }
 
     @Test
     void shortAndEmptyStreams() throws Exception {
         ChunkReader reader = new ChunkReader(STREAM);
-        assertThat(batched(reader, new ByteArrayInputStream(new byte[0]))).isEmpty();
-        byte[] small = data(5000);
-        assertSameChunks(batched(reader, new ByteArrayInputStream(small)), streamed(small));
-        int exact = ChunkReader.batchBufferSize(STREAM);
-        byte[] full = data(exact);
-        assertSameChunks(batched(reader, new ByteArrayInputStream(full)), streamed(full));
+        for (boolean ahead : new boolean[]{false, true}) {
+            assertThat(batched(reader, new ByteArrayInputStream(new byte[0]), ahead)).isEmpty();
+            byte[] small = data(5000);
+            assertSameChunks(batched(reader, new ByteArrayInputStream(small), ahead), streamed(small));
+            int exact = ChunkReader.batchBufferSize(STREAM);
+            // A buffer's worth, and exactly what its buffers hold past the room kept for a tail.
+            for (int n : new int[]{exact, exact - STREAM.max(), 2 * (exact - STREAM.max())}) {
+                byte[] full = data(n);
+                assertSameChunks(batched(reader, new ByteArrayInputStream(full), ahead), streamed(full));
+            }
+        }
     }
 
     @Test
@@ -129,8 +140,32 @@ class ChunkReaderBatchTest {
                     return n;
                 }
             };
-            assertThatThrownBy(() -> batched(reader, failing)).hasMessageContaining("disk gone");
+            boolean ahead = i % 2 == 1;
+            assertThatThrownBy(() -> batched(reader, failing, ahead)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("disk gone");
         }
         assertSameChunks(batched(reader, new ByteArrayInputStream(data)), streamed(data));
+        assertSameChunks(batched(reader, new ByteArrayInputStream(data), true), streamed(data));
+    }
+
+    /**
+     * A sink that fails (a cancelled backup) ends a read-ahead batching: the reading thread stops
+     * and every buffer comes back, so the same reader chunks the next stream.
+     */
+    @Test
+    @Timeout(60)
+    void aFailingSink_stopsTheReadAhead_andReturnsEveryBuffer() throws Exception {
+        ChunkReader reader = new ChunkReader(STREAM);
+        byte[] data = data(9 * 1024 * 1024);
+        for (int i = 0; i < 6; i++) {
+            int[] batches = {0};
+            assertThatThrownBy(() -> reader.chunkBatches(new ByteArrayInputStream(data), (buf, off, lens, count, done) -> {
+                done.run();
+                if (++batches[0] == 2) {
+                    throw new IllegalStateException("cancelled");
+                }
+            }, true)).hasMessage("cancelled");
+        }
+        assertSameChunks(batched(reader, new ByteArrayInputStream(data), true), streamed(data));
     }
 }
