@@ -1,5 +1,7 @@
 package dev.cairn.internal.chunker;
 
+import dev.cairn.internal.util.ReadAhead;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -97,11 +99,10 @@ public final class ChunkReader {
      * room for a maximal chunk at its start; when one is cut, its whole chunks go to the sink and
      * the tail (less than a maximal chunk) moves to that room in the next buffer. With
      * {@code readAhead}, a thread of its own reads the stream into the free buffers while this one
-     * cuts: the stream's bytes are then moved once, by the read, where a {@link
-     * dev.cairn.internal.util.ReadAhead} in front moved them again, on the cutting thread, which is
-     * the one step of a stream that cannot be spread over the store's workers. The source's
-     * failure (its own exception) is thrown here; bytes read with it are not chunked. Returns the
-     * bytes read.
+     * cuts: the stream's bytes are then moved once, by the read, where a {@link ReadAhead} in front
+     * moved them again on the cutting thread, whose work is the one step of a stream that cannot be
+     * spread over the store's workers. The source's failure (its own exception) is thrown here;
+     * bytes read with it are not chunked. Returns the bytes read.
      */
     public long chunkBatches(InputStream in, BatchSink sink, boolean readAhead) throws IOException {
         if (free == null) {
@@ -215,21 +216,10 @@ public final class ChunkReader {
 
         /** The next buffer read; the source's failure is thrown, its buffer back in the pool. */
         Filled next() throws IOException {
-            Filled f;
-            try {
-                f = filled.take();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while reading");
-            }
+            Filled f = take(filled);
             if (f.failure() != null) {
                 pool.add(f.buf());
-                if (f.failure() instanceof IOException e) {
-                    throw e;
-                } else if (f.failure() instanceof RuntimeException e) {
-                    throw e;
-                }
-                throw (Error) f.failure();
+                ReadAhead.rethrow(f.failure());
             }
             return f;
         }
@@ -275,12 +265,12 @@ public final class ChunkReader {
         }
     }
 
-    private static byte[] take(BlockingQueue<byte[]> pool) throws InterruptedIOException {
+    private static <T> T take(BlockingQueue<T> queue) throws InterruptedIOException {
         try {
-            return pool.take();
+            return queue.take();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for a chunk buffer");
+            throw new InterruptedIOException("interrupted while reading a stream into chunk buffers");
         }
     }
 }

@@ -116,14 +116,7 @@ public final class ReadAhead extends InputStream {
             }
             if (s.length() < 0) {
                 done = true;
-                // The source's own exception, of its own type (thrown on the reading thread).
-                if (s.failure() instanceof IOException e) {
-                    throw e;
-                } else if (s.failure() instanceof RuntimeException e) {
-                    throw e;
-                } else if (s.failure() instanceof Error e) {
-                    throw e;
-                }
+                rethrow(s.failure());
                 return -1;
             }
             current = s;
@@ -145,5 +138,21 @@ public final class ReadAhead extends InputStream {
     boolean readerEnded(long millis) throws InterruptedException {
         reader.join(millis);
         return !reader.isAlive();
+    }
+
+    /**
+     * Throws a source's failure caught on a reading thread as itself, of its own type (an
+     * IOException, unchecked exception or error); nothing for null.
+     */
+    public static void rethrow(Throwable failure) throws IOException {
+        if (failure instanceof IOException e) {
+            throw e;
+        } else if (failure instanceof RuntimeException e) {
+            throw e;
+        } else if (failure instanceof Error e) {
+            throw e;
+        } else if (failure != null) {
+            throw new IOException(failure);
+        }
     }
 }
