@@ -1,5 +1,7 @@
 package dev.cairn.internal.chunker;
 
+import dev.cairn.internal.util.BufferReader;
+import dev.cairn.internal.util.Bytes;
 import dev.cairn.internal.util.ReadAhead;
 
 import java.io.IOException;
@@ -62,10 +64,8 @@ public final class ChunkReader {
                     }
                     continue;
                 }
-                // At most 256 KiB per read: the JDK reads a heap array through a temporary direct
-                // buffer of the read's size, reused per thread only up to jdk.nio.maxCachedBufferSize
-                // (256 KiB, set by the CLI); larger ones are malloc'ed and freed on every read.
-                int n = in.read(buf, end, Math.min(dev.cairn.internal.util.Bytes.IO_SLICE, buf.length - end));
+                // At most IO_SLICE per read, as BufferReader#fill (see there).
+                int n = in.read(buf, end, Math.min(Bytes.IO_SLICE, buf.length - end));
                 if (n < 0) {
                     eof = true;
                 } else {
@@ -98,8 +98,8 @@ public final class ChunkReader {
      * cuts. The stream is read into one of a few buffers of {@link #batchBufferSize} bytes, after
      * room for a maximal chunk at its start; when one is cut, its whole chunks go to the sink and
      * the tail (less than a maximal chunk) moves to that room in the next buffer. With
-     * {@code readAhead}, a thread of its own reads the stream into the free buffers while this one
-     * cuts: the stream's bytes are then moved once, by the read, where a {@link ReadAhead} in front
+     * {@code readAhead}, a {@link BufferReader} reads the stream into the free buffers while this
+     * one cuts: the stream's bytes are then moved once, by the read, where a {@link ReadAhead} in front
      * moved them again on the cutting thread, whose work is the one step of a stream that cannot be
      * spread over the store's workers. The source's failure (its own exception) is thrown here;
      * bytes read with it are not chunked. Returns the bytes read.
@@ -114,10 +114,10 @@ public final class ChunkReader {
         }
         BlockingQueue<byte[]> pool = free;
         int room = cdc.max();
-        Filler filler = readAhead ? new Filler(in, pool, room) : null;
+        BufferReader reader = readAhead ? new BufferReader(in, pool, BATCH_BUFFERS, room) : null;
         byte[] b = null;
         try {
-            Filled f = filler != null ? filler.next() : Filler.fillFree(in, pool, room);
+            BufferReader.Filled f = next(reader, in, pool, room);
             b = f.buf();
             int start = room;
             int end = f.end();
@@ -136,7 +136,7 @@ public final class ChunkReader {
                 int nextStart = 0;
                 int nextEnd = 0;
                 if (!eof) {
-                    Filled g = filler != null ? filler.next() : Filler.fillFree(in, pool, room);
+                    BufferReader.Filled g = next(reader, in, pool, room);
                     next = g.buf();
                     int tail = end - start;
                     System.arraycopy(b, start, next, room - tail, tail);
@@ -162,107 +162,21 @@ public final class ChunkReader {
             if (b != null) {
                 pool.add(b);
             }
-            if (filler != null) {
-                filler.stop();
+            if (reader != null) {
+                reader.close();
             }
         }
     }
 
-    /** A buffer with the stream's bytes from {@code room} to {@code end}; {@code eof}: the last. */
-    private record Filled(byte[] buf, int end, boolean eof, Throwable failure) {
-    }
-
-    /**
-     * Reads the stream into free buffers on a thread of its own ({@code cairn-read-ahead}), handing
-     * them over in order. {@link #stop} ends it; a read under way finishes first (a thread blocked
-     * in a pipe's read cannot be interrupted), and every buffer it held goes back to the pool.
-     */
-    private static final class Filler {
-        private final BlockingQueue<byte[]> pool;
-        private final BlockingQueue<Filled> filled = new ArrayBlockingQueue<>(BATCH_BUFFERS + 1);
-        private final Thread thread;
-        private volatile boolean stopped;
-
-        Filler(InputStream in, BlockingQueue<byte[]> pool, int room) {
-            this.pool = pool;
-            thread = new Thread(() -> run(in, room), "cairn-read-ahead");
-            thread.setDaemon(true);
-            thread.start();
+    /** {@link BufferReader#next}, or a buffer filled here; a failure is thrown, its buffer back. */
+    private static BufferReader.Filled next(BufferReader reader, InputStream in, BlockingQueue<byte[]> pool,
+                                            int room) throws IOException {
+        BufferReader.Filled f = reader != null ? reader.next() : BufferReader.fill(in, take(pool), room);
+        if (f.failure() != null) {
+            pool.add(f.buf());
+            BufferReader.rethrow(f.failure());
         }
-
-        private void run(InputStream in, int room) {
-            try {
-                while (!stopped) {
-                    byte[] b = pool.take();
-                    Filled f;
-                    try {
-                        f = fill(in, b, room);
-                    } catch (IOException | RuntimeException | Error e) {
-                        f = new Filled(b, room, true, e);
-                    }
-                    filled.add(f); // never full: it has room for every buffer
-                    if (f.eof()) {
-                        return;
-                    }
-                }
-            } catch (InterruptedException e) {
-                // stopped
-            } finally {
-                if (stopped) {
-                    drain();
-                }
-            }
-        }
-
-        /** The next buffer read; the source's failure is thrown, its buffer back in the pool. */
-        Filled next() throws IOException {
-            Filled f = take(filled);
-            if (f.failure() != null) {
-                pool.add(f.buf());
-                ReadAhead.rethrow(f.failure());
-            }
-            return f;
-        }
-
-        void stop() {
-            stopped = true;
-            thread.interrupt();
-            drain();
-        }
-
-        /** Buffers read but not taken go back to the pool (from either thread: each once). */
-        private void drain() {
-            for (Filled f; (f = filled.poll()) != null; ) {
-                pool.add(f.buf());
-            }
-        }
-
-        /** Reads into {@code b} from {@code room} until it is full or the stream ends. */
-        static Filled fill(InputStream in, byte[] b, int room) throws IOException {
-            int end = room;
-            while (end < b.length) {
-                // At most 256 KiB per read: the JDK reads a heap array through a temporary direct
-                // buffer of the read's size, reused per thread only up to jdk.nio.maxCachedBufferSize
-                // (256 KiB, set by the CLI); larger ones are malloc'ed and freed on every read.
-                int n = in.read(b, end, Math.min(dev.cairn.internal.util.Bytes.IO_SLICE, b.length - end));
-                if (n < 0) {
-                    return new Filled(b, end, true, null);
-                }
-                end += n;
-            }
-            return new Filled(b, end, false, null);
-        }
-
-        /** {@link #fill} of a buffer from the pool, on the calling thread; on failure it goes back. */
-        static Filled fillFree(InputStream in, BlockingQueue<byte[]> pool, int room) throws IOException {
-            byte[] b = take(pool);
-            try {
-                return fill(in, b, room);
-            } catch (IOException | RuntimeException | Error e) {
-                pool.add(b);
-                throw e;
-            }
-        }
+        return f;
     }
 
     private static <T> T take(BlockingQueue<T> queue) throws InterruptedIOException {
