@@ -396,6 +396,9 @@ public final class Repository implements AutoCloseable {
         /** Creates a new repository; fails if one exists. */
         public Repository init() {
             requirePassword();
+            // Every repository compresses: a library that cannot load fails before anything is
+            // written, with the fix, not at the first blob with a NoClassDefFoundError.
+            dev.cairn.internal.util.ZstdLibrary.require();
             try {
                 if (backend().exists(RepoConfig.NAME)) {
                     throw new BackupException(ErrorCode.REPOSITORY_EXISTS, "A repository already exists at "
@@ -460,6 +463,8 @@ public final class Repository implements AutoCloseable {
                             RepoConfig.verify(c, new Crypto(m.get()));
                             cfg = RepoConfig.parse(c);
                         }
+                        // As init(); after the key derivation, beside which the warm-up thread loads it.
+                        dev.cairn.internal.util.ZstdLibrary.require();
                         return new Repository(cached(cfg.id()), cfg, m.get(), k.name(), this);
                     }
                 }

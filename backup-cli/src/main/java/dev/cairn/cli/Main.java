@@ -46,6 +46,10 @@ public final class Main {
 
     /** What a process running cairn sets up first (also {@link CdsTraining}). */
     static void prepareProcess() {
+        // zstd's native library from native/ beside cairn.jar (the build puts it there), before the
+        // warm-up thread loads it: else zstd-jni copies it (0.9 MiB) out of the jar into the temporary
+        // directory in every run, which fails where that directory is noexec, missing or full.
+        dev.cairn.internal.util.ZstdLibrary.useBesideClassPathJar();
         // Jackson, Tink, the JCE and the key derivation's memory, while picocli parses: nearly every
         // command opens a repository next.
         dev.cairn.internal.crypto.Warmup.start(true);

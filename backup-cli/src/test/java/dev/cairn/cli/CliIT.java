@@ -444,6 +444,52 @@ class CliIT {
     }
 
     /**
+     * zstd's native library loads from native/ beside the jar, where the build puts it: no run copies
+     * it into the temporary directory, so a TMPDIR that cannot take it (here one that does not exist;
+     * a noexec /tmp refuses it as well) does not matter. Round trip through the launcher.
+     */
+    @Test
+    void zstdLibrary_loadsFromBesideTheJar_notTheTemporaryDirectory() throws IOException {
+        assertThat(JAR.resolveSibling("native").resolve(dev.cairn.internal.util.ZstdLibrary.relativePath()))
+                .isRegularFile();
+        Path launcher = JAR.resolveSibling("cairn");
+        Map<String, String> e = new HashMap<>(env);
+        e.put("JAVA_HOME", System.getProperty("java.home"));
+        e.put("TMPDIR", tmp.resolve("no-such-directory").toString());
+        assertThat(launch(launcher, e, "init").code()).isZero();
+        Launched backup = launch(launcher, e, "backup", "-q", data.toString());
+        assertThat(backup.code()).as(backup.out()).isZero();
+        Path target = tmp.resolve("restored");
+        Launched restore = launch(launcher, e, "restore", "-q", "latest", "--target", target.toString());
+        assertThat(restore.code()).as(restore.out()).isZero();
+        assertThat(tree(target.resolve("data"))).isEqualTo(tree(data));
+        assertThat(tmp.resolve("no-such-directory")).doesNotExist();
+    }
+
+    /**
+     * Where the library cannot load (the jar copied without native/, a temporary directory zstd-jni
+     * cannot copy it into), one line says what to change, and init writes nothing.
+     */
+    @Test
+    void zstdLibrary_thatCannotLoad_isOneActionableLine_initWritesNothing() throws IOException, InterruptedException {
+        Path alone = Files.createDirectories(tmp.resolve("alone")).resolve("cairn.jar");
+        Files.copy(JAR, alone);
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djava.io.tmpdir=" + tmp.resolve("no-such-directory"), "-cp", alone.toString(), "dev.cairn.cli.Main",
+                "init");
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        Process p = pb.redirectErrorStream(true).start();
+        String out = CairnProcess.read(p.getInputStream());
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isEqualTo(2);
+        assertThat(out).startsWith("cairn: Cannot load zstd's native library")
+                .contains(tmp.resolve("no-such-directory").toString()).contains("-DZstdNativePath")
+                .doesNotContain("\tat ");
+        assertThat(repo).doesNotExist();
+    }
+
+    /**
      * The class-data sharing archive beside the jar maps under the build's JDK and holds picocli's
      * classes, which the build compiles from picocli's sources for this reason (its binary is Java 5
      * bytecode, which the archive cannot hold: every run loaded and verified them from the jar).
