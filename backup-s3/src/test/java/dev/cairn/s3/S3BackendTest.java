@@ -161,6 +161,24 @@ class S3BackendTest extends BackendContractTest {
         }
     }
 
+    /**
+     * A ranged read lands in the caller's buffer when it fits (a restore's readers reuse one each:
+     * a new array per range was a 1 GiB restore's worth of garbage), in a new exact array when not;
+     * a range running past the end fails either way.
+     */
+    @Test
+    void rangeGet_fillsTheCallersBuffer_whenItFits() throws IOException {
+        byte[] data = bytes(10_000, 5);
+        backend.put("data/00/into", data, 0, data.length);
+        byte[] buf = new byte[4096];
+        assertThat(backend.get("data/00/into", 100, 1000, buf)).isSameAs(buf);
+        assertThat(java.util.Arrays.copyOf(buf, 1000)).isEqualTo(java.util.Arrays.copyOfRange(data, 100, 1100));
+        byte[] larger = backend.get("data/00/into", 0, 8000, buf);
+        assertThat(larger).isNotSameAs(buf).isEqualTo(java.util.Arrays.copyOf(data, 8000));
+        assertThatThrownBy(() -> backend.get("data/00/into", 9990, 20, buf)).isInstanceOf(EOFException.class)
+                .hasMessageContaining("got 10 bytes");
+    }
+
     @Test
     void rangeGet_zeroLengthPastEnd_fails() throws IOException {
         backend.put("data/00/z", new byte[4], 0, 4);
