@@ -133,6 +133,17 @@ public interface Backend extends AutoCloseable {
         return new java.io.ByteArrayInputStream(get(name));
     }
 
+    /**
+     * Opens a stream over {@code length} bytes at {@code offset}: a restore reads the blobs of a
+     * pack range as they arrive, one request per range, holding one blob at a time. Where the object
+     * ends sooner the stream ends sooner (or throws {@link java.io.EOFException}). The default reads
+     * the range in pieces of at most 1 MiB with {@link #get(String, long, int, byte[])}.
+     * @throws NoSuchFileException if absent
+     */
+    default InputStream open(String name, long offset, long length) throws IOException {
+        return new dev.cairn.internal.backend.RangeStream(this, name, offset, length);
+    }
+
     /** The object's size, or empty if it does not exist. */
     Optional<Long> stat(String name) throws IOException;
 

@@ -839,6 +839,23 @@ public final class S3Backend implements Backend {
         return S3ObjectStream.open(s3, bucket, key(name), name, null);
     }
 
+    /**
+     * One GET for the whole range, read as it arrives (resumed where a connection breaks): a
+     * restore of 1 GiB sent 256 ranged GETs of 4 MiB before, and the SDK's work per request was a
+     * fifth of its CPU. Like {@link #open(String)}, outside the {@code maxConcurrency} permits: a
+     * reader holding one may need a ranged {@link #get} as well.
+     */
+    @Override
+    public InputStream open(String name, long offset, long length) throws IOException {
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("bad range " + offset + "+" + length + " of " + name);
+        }
+        if (length == 0) {
+            return InputStream.nullInputStream();
+        }
+        return S3ObjectStream.openRange(s3, bucket, key(name), name, offset, length);
+    }
+
     @Override
     public Optional<Long> stat(String name) throws IOException {
         String key = key(name);

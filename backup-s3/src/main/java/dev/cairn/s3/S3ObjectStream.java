@@ -15,9 +15,10 @@ import java.io.InterruptedIOException;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The body of one GET. A connection that breaks mid-way is resumed with a ranged GET from the
- * byte where it broke (up to 5 times, with backoff), pinned with {@code If-Match} to the first
- * response's ETag so that the pieces belong to one version of the object. Not thread-safe.
+ * The body of one GET, of a whole object or of a range. A connection that breaks mid-way is
+ * resumed with a ranged GET from the byte where it broke (up to 5 times, with backoff), pinned
+ * with {@code If-Match} to the first response's ETag so that the pieces belong to one version of
+ * the object. Not thread-safe.
  */
 final class S3ObjectStream extends InputStream {
     private static final Logger LOG = LoggerFactory.getLogger(S3ObjectStream.class);
@@ -27,13 +28,19 @@ final class S3ObjectStream extends InputStream {
     private final String key;
     private final String name;
     private final GetObjectResponse response;
+    /** The body's length (the range's, for a range), -1 when unknown. */
     private final long size;
+    /** The object's offset of the body's first byte (0 for a whole object). */
+    private final long base;
+    private final boolean ranged;
     private InputStream in;
     private long pos;
     private int resumes;
 
     private S3ObjectStream(S3Client s3, String bucket, String key, String name,
-                           ResponseInputStream<GetObjectResponse> first) {
+                           ResponseInputStream<GetObjectResponse> first, long base, boolean ranged) {
+        this.base = base;
+        this.ranged = ranged;
         this.s3 = s3;
         this.bucket = bucket;
         this.key = key;
@@ -55,9 +62,21 @@ final class S3ObjectStream extends InputStream {
             if (ifMatch != null) {
                 req.ifMatch(ifMatch);
             }
-            return new S3ObjectStream(s3, bucket, key, name, s3.getObject(req.build()));
+            return new S3ObjectStream(s3, bucket, key, name, s3.getObject(req.build()), 0, false);
         } catch (SdkException e) {
             throw S3Errors.map(e, "read", bucket, key, name);
+        }
+    }
+
+    /** Opens {@code length > 0} bytes of {@code key} at {@code offset}; fewer where the object ends sooner. */
+    static S3ObjectStream openRange(S3Client s3, String bucket, String key, String name, long offset, long length)
+            throws IOException {
+        try {
+            GetObjectRequest req = GetObjectRequest.builder().bucket(bucket).key(key)
+                    .range("bytes=" + offset + "-" + (offset + length - 1)).build();
+            return new S3ObjectStream(s3, bucket, key, name, s3.getObject(req), offset, true);
+        } catch (SdkException e) {
+            throw S3Errors.map(e, "ranged read", bucket, key, name);
         }
     }
 
@@ -97,7 +116,8 @@ final class S3ObjectStream extends InputStream {
                     return -1;
                 }
                 try {
-                    in = s3.getObject(GetObjectRequest.builder().bucket(bucket).key(key).range("bytes=" + pos + "-")
+                    String range = "bytes=" + (base + pos) + "-" + (ranged ? String.valueOf(base + size - 1) : "");
+                    in = s3.getObject(GetObjectRequest.builder().bucket(bucket).key(key).range(range)
                             .ifMatch(response.eTag()).build());
                 } catch (SdkException se) {
                     throw S3Errors.map(se, "resumed read", bucket, key, name);

@@ -236,6 +236,11 @@ public final class CachingBackend extends ForwardingBackend {
         return inner.get(name, offset, length, buf);
     }
 
+    @Override
+    public java.io.InputStream open(String name, long offset, long length) throws IOException {
+        return inner.open(name, offset, length);
+    }
+
     /**
      * Reads {@code length} bytes at {@code offset} of a pack that is worth keeping whole (a pack
      * of tree blobs): from the local copy, fetching the whole pack first when there is none.

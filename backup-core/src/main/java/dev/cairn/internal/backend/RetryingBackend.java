@@ -191,6 +191,62 @@ public final class RetryingBackend implements Backend {
         return retry("open " + name, () -> inner.open(name));
     }
 
+    /**
+     * The inner backend's range stream, opened again where it broke when a read fails (as an
+     * attempt of {@link #retry}): a restore's stream over a pack range survives what a ranged
+     * {@link #get} would have retried.
+     */
+    @Override
+    public InputStream open(String name, long offset, long length) throws IOException {
+        InputStream first = retry("open " + name, () -> inner.open(name, offset, length));
+        return new InputStream() {
+            private InputStream in = first;
+            private long pos = offset;
+            private final long end = offset + length;
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0 || pos >= end) {
+                    return len == 0 ? 0 : -1;
+                }
+                return retry("read " + name, () -> {
+                    if (in == null) {
+                        in = inner.open(name, pos, end - pos);
+                    }
+                    try {
+                        int n = in.read(b, off, (int) Math.min(len, end - pos));
+                        if (n > 0) {
+                            pos += n;
+                        }
+                        return n;
+                    } catch (IOException e) {
+                        InputStream broken = in;
+                        in = null;
+                        try {
+                            broken.close();
+                        } catch (IOException | RuntimeException ignored) {
+                            // it broke already
+                        }
+                        throw e;
+                    }
+                });
+            }
+
+            @Override
+            public void close() throws IOException {
+                if (in != null) {
+                    in.close();
+                }
+            }
+        };
+    }
+
     @Override
     public Optional<Long> stat(String name) throws IOException {
         return retry("stat " + name, () -> inner.stat(name));

@@ -63,11 +63,14 @@ public final class Restorer {
     static final int BATCH = 20_000;
     /** Needed blobs of a pack closer than this are read in one request, with the gap. */
     static final int GAP = 256 << 10;
-    /** At most this much is read in one request (a larger blob alone excepted). */
+    /**
+     * A run of needed neighbours up to this long is read into a buffer in one request; a longer
+     * one (most of a pack of a large file) is streamed, one blob at a time ({@link #streamRange}).
+     */
     static final int MAX_RANGE = 4 << 20;
     /**
      * Threads reading packs: more than the cores, so that several requests to a remote backend are
-     * in flight (each holds at most one range, so memory stays bounded).
+     * in flight (each holds at most one range or one blob, so memory stays bounded).
      */
     static final int READ_THREADS = 6;
     private final ExecutorService readers;
@@ -385,10 +388,14 @@ public final class Restorer {
             long start = wants.get(i).loc.offset();
             long end = start + wants.get(i).loc.storedLength();
             int j = i + 1;
-            while (j < wants.size() && wants.get(j).loc.offset() - end <= GAP
-                    && wants.get(j).loc.offset() + (long) wants.get(j).loc.storedLength() - start <= MAX_RANGE) {
+            while (j < wants.size() && wants.get(j).loc.offset() - end <= GAP) {
                 end = Math.max(end, wants.get(j).loc.offset() + (long) wants.get(j).loc.storedLength());
                 j++;
+            }
+            if (end - start > MAX_RANGE) {
+                streamRange(wants, i, j, pack, start, end, open);
+                i = j;
+                continue;
             }
             byte[] buf = trees.readPack(pack, start, (int) (end - start), rangeBuffer.get());
             if (buf.length <= MAX_RANGE) {
@@ -409,6 +416,62 @@ public final class Restorer {
             }
             i = j;
         }
+    }
+
+    /**
+     * Wants {@code i..j-1} of a range longer than {@link #MAX_RANGE}: one stream over it (one
+     * request to an object store, where 4 MiB ranges made four per pack), each blob read into this
+     * thread's buffer as it arrives, the gaps between them read and dropped.
+     */
+    private void streamRange(List<Want> wants, int i, int j, Id pack, long start, long end, OpenFile open)
+            throws IOException {
+        try (java.io.InputStream in = trees.openPack(pack, start, end - start)) {
+            long pos = start;
+            for (int k = i; k < j; k++) {
+                cancellation.check();
+                Want w = wants.get(k);
+                int length = w.loc.storedLength();
+                byte[] plain;
+                if (w.loc.offset() < pos) {
+                    plain = trees.blob(w.loc.id()); // overlaps the blob before it: read alone
+                } else {
+                    byte[] buf = blobBuffer(Math.max(length, (int) Math.min(GAP, w.loc.offset() - pos)));
+                    for (long gap = w.loc.offset() - pos; gap > 0; ) {
+                        int n = in.readNBytes(buf, 0, (int) Math.min(gap, buf.length));
+                        if (n == 0) {
+                            throw TreeReader.truncated(pack);
+                        }
+                        gap -= n;
+                    }
+                    if (in.readNBytes(buf, 0, length) != length) {
+                        throw TreeReader.truncated(pack);
+                    }
+                    pos = w.loc.offset() + length;
+                    try {
+                        plain = trees.decode(w.loc, buf, 0, scratch.get());
+                    } catch (IntegrityException e) {
+                        plain = trees.blob(w.loc.id()); // read again alone: a download corrupted in transit
+                    }
+                }
+                for (int x = 0; x < w.files.size(); x++) {
+                    write(w.files.get(x), w.offsets.get(x), plain, w.loc.plainLength(), open);
+                }
+            }
+        } catch (java.io.EOFException e) {
+            throw TreeReader.truncated(pack);
+        }
+    }
+
+    /** This thread's range buffer, at least {@code length} long (a longer one than {@link #MAX_RANGE} is not kept). */
+    private byte[] blobBuffer(int length) {
+        byte[] b = rangeBuffer.get();
+        if (b == null || b.length < length) {
+            b = new byte[Math.max(length, 1 << 20)];
+            if (b.length <= MAX_RANGE) {
+                rangeBuffer.set(b);
+            }
+        }
+        return b;
     }
 
     /** Writes one blob of a file at its offset; the last blob finishes the file. */

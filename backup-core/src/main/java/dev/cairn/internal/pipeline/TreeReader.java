@@ -94,12 +94,33 @@ public final class TreeReader {
         try {
             return backend.get(dev.cairn.internal.repo.PackFormat.name(pack), offset, length, buf);
         } catch (java.nio.file.NoSuchFileException e) {
-            throw new IntegrityException("Pack " + pack.shortHex() + " is missing from the repository. Run `cairn"
-                    + " check`; `cairn repair snapshots` drops the files that need it.");
+            throw missing(pack);
         } catch (java.io.EOFException e) {
-            throw new IntegrityException("Pack " + pack.shortHex() + " is shorter than the index says (truncated)."
-                    + " Run `cairn check --read-data`.");
+            throw truncated(pack);
         }
+    }
+
+    /**
+     * A stream over {@code length} bytes of a pack at {@code offset} ({@link dev.cairn.backend.Backend#open(String,
+     * long, long)}); where it ends sooner, {@link #truncated} is the error to report.
+     */
+    public java.io.InputStream openPack(Id pack, long offset, long length) throws IOException {
+        try {
+            return backend.open(dev.cairn.internal.repo.PackFormat.name(pack), offset, length);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw missing(pack);
+        }
+    }
+
+    private static IntegrityException missing(Id pack) {
+        return new IntegrityException("Pack " + pack.shortHex() + " is missing from the repository. Run `cairn"
+                + " check`; `cairn repair snapshots` drops the files that need it.");
+    }
+
+    /** A pack shorter than the index says. */
+    public static IntegrityException truncated(Id pack) {
+        return new IntegrityException("Pack " + pack.shortHex() + " is shorter than the index says (truncated)."
+                + " Run `cairn check --read-data`.");
     }
 
     /**
