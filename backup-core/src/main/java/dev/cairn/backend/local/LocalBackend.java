@@ -225,41 +225,23 @@ public final class LocalBackend implements Backend {
     /** Positional reads of at most {@link #IO_SLICE} bytes each, straight into the caller's array. */
     @Override
     public InputStream open(String name, long offset, long length) throws IOException {
-        if (offset < 0 || length < 0) {
-            throw new IllegalArgumentException("bad range " + offset + "+" + length + " of " + name);
-        }
         FileChannel ch = FileChannel.open(resolve(name), StandardOpenOption.READ);
-        return new InputStream() {
-            private long pos = offset;
-            private final long end = offset + length;
-
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                java.util.Objects.checkFromIndexSize(off, len, b.length);
-                if (len == 0) {
-                    return 0;
+        try {
+            return new dev.cairn.internal.backend.RangeInput(name, offset, length) {
+                @Override
+                protected int readAt(byte[] b, int off, int len) throws IOException {
+                    return ch.read(ByteBuffer.wrap(b, off, Math.min(len, IO_SLICE)), pos);
                 }
-                if (pos >= end) {
-                    return -1;
-                }
-                int n = ch.read(ByteBuffer.wrap(b, off, (int) Math.min(Math.min(len, IO_SLICE), end - pos)), pos);
-                if (n > 0) {
-                    pos += n;
-                }
-                return n;
-            }
 
-            @Override
-            public void close() throws IOException {
-                ch.close();
-            }
-        };
+                @Override
+                public void close() throws IOException {
+                    ch.close();
+                }
+            };
+        } catch (RuntimeException e) { // a bad range
+            ch.close();
+            throw e;
+        }
     }
 
     @Override

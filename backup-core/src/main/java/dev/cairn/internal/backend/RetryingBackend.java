@@ -199,32 +199,17 @@ public final class RetryingBackend implements Backend {
     @Override
     public InputStream open(String name, long offset, long length) throws IOException {
         InputStream first = retry("open " + name, () -> inner.open(name, offset, length));
-        return new InputStream() {
+        return new RangeInput(name, offset, length) {
             private InputStream in = first;
-            private long pos = offset;
-            private final long end = offset + length;
 
             @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (len == 0 || pos >= end) {
-                    return len == 0 ? 0 : -1;
-                }
+            protected int readAt(byte[] b, int off, int len) throws IOException {
                 return retry("read " + name, () -> {
                     if (in == null) {
                         in = inner.open(name, pos, end - pos);
                     }
                     try {
-                        int n = in.read(b, off, (int) Math.min(len, end - pos));
-                        if (n > 0) {
-                            pos += n;
-                        }
-                        return n;
+                        return in.read(b, off, len);
                     } catch (IOException e) {
                         InputStream broken = in;
                         in = null;
