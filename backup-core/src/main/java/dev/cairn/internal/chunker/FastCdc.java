@@ -37,7 +37,7 @@ public final class FastCdc {
         this.seed = seed.clone();
     }
 
-    private static long[] gearTable(byte[] seed) {
+    static long[] gearTable(byte[] seed) {
         long[] gear = new long[256];
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
