@@ -32,15 +32,13 @@ final class S3ObjectStream extends InputStream {
     private final long size;
     /** The object's offset of the body's first byte (0 for a whole object). */
     private final long base;
-    private final boolean ranged;
     private InputStream in;
     private long pos;
     private int resumes;
 
     private S3ObjectStream(S3Client s3, String bucket, String key, String name,
-                           ResponseInputStream<GetObjectResponse> first, long base, boolean ranged) {
+                           ResponseInputStream<GetObjectResponse> first, long base) {
         this.base = base;
-        this.ranged = ranged;
         this.s3 = s3;
         this.bucket = bucket;
         this.key = key;
@@ -62,7 +60,7 @@ final class S3ObjectStream extends InputStream {
             if (ifMatch != null) {
                 req.ifMatch(ifMatch);
             }
-            return new S3ObjectStream(s3, bucket, key, name, s3.getObject(req.build()), 0, false);
+            return new S3ObjectStream(s3, bucket, key, name, s3.getObject(req.build()), 0);
         } catch (SdkException e) {
             throw S3Errors.map(e, "read", bucket, key, name);
         }
@@ -74,7 +72,7 @@ final class S3ObjectStream extends InputStream {
         try {
             GetObjectRequest req = GetObjectRequest.builder().bucket(bucket).key(key)
                     .range("bytes=" + offset + "-" + (offset + length - 1)).build();
-            return new S3ObjectStream(s3, bucket, key, name, s3.getObject(req), offset, true);
+            return new S3ObjectStream(s3, bucket, key, name, s3.getObject(req), offset);
         } catch (SdkException e) {
             throw S3Errors.map(e, "ranged read", bucket, key, name);
         }
@@ -116,7 +114,8 @@ final class S3ObjectStream extends InputStream {
                     return -1;
                 }
                 try {
-                    String range = "bytes=" + (base + pos) + "-" + (ranged ? String.valueOf(base + size - 1) : "");
+                    // A resume happens only with a known size (above): the rest of this body, up to its last byte.
+                    String range = "bytes=" + (base + pos) + "-" + (base + size - 1);
                     in = s3.getObject(GetObjectRequest.builder().bucket(bucket).key(key).range(range)
                             .ifMatch(response.eTag()).build());
                 } catch (SdkException se) {

@@ -402,19 +402,26 @@ public final class Restorer {
                 rangeBuffer.set(buf); // kept for this thread's next range; a larger one (a huge blob) is not
             }
             for (int k = i; k < j; k++) {
-                Want w = wants.get(k);
-                byte[] plain;
-                try {
-                    plain = trees.decode(w.loc, buf, (int) (w.loc.offset() - start), scratch.get());
-                } catch (IntegrityException e) {
-                    plain = trees.blob(w.loc.id()); // read again alone: a download corrupted in transit
-                }
-                int length = w.loc.plainLength();
-                for (int x = 0; x < w.files.size(); x++) {
-                    write(w.files.get(x), w.offsets.get(x), plain, length, open);
-                }
+                restoreBlob(wants.get(k), buf, (int) (wants.get(k).loc.offset() - start), open);
             }
             i = j;
+        }
+    }
+
+    /** Decodes a blob read at {@code off} of {@code buf} and writes it to every file that holds it. */
+    private void restoreBlob(Want w, byte[] buf, int off, OpenFile open) throws IOException {
+        byte[] plain;
+        try {
+            plain = trees.decode(w.loc, buf, off, scratch.get());
+        } catch (IntegrityException e) {
+            plain = trees.blob(w.loc.id()); // read again alone: a download corrupted in transit
+        }
+        writeAll(w, plain, open);
+    }
+
+    private void writeAll(Want w, byte[] plain, OpenFile open) throws IOException {
+        for (int x = 0; x < w.files.size(); x++) {
+            write(w.files.get(x), w.offsets.get(x), plain, w.loc.plainLength(), open);
         }
     }
 
@@ -431,31 +438,23 @@ public final class Restorer {
                 cancellation.check();
                 Want w = wants.get(k);
                 int length = w.loc.storedLength();
-                byte[] plain;
                 if (w.loc.offset() < pos) {
-                    plain = trees.blob(w.loc.id()); // overlaps the blob before it: read alone
-                } else {
-                    byte[] buf = blobBuffer(Math.max(length, (int) Math.min(GAP, w.loc.offset() - pos)));
-                    for (long gap = w.loc.offset() - pos; gap > 0; ) {
-                        int n = in.readNBytes(buf, 0, (int) Math.min(gap, buf.length));
-                        if (n == 0) {
-                            throw TreeReader.truncated(pack);
-                        }
-                        gap -= n;
-                    }
-                    if (in.readNBytes(buf, 0, length) != length) {
+                    writeAll(w, trees.blob(w.loc.id()), open); // overlaps the blob before it: read alone
+                    continue;
+                }
+                byte[] buf = blobBuffer(Math.max(length, (int) Math.min(GAP, w.loc.offset() - pos)));
+                for (long gap = w.loc.offset() - pos; gap > 0; ) {
+                    int n = in.readNBytes(buf, 0, (int) Math.min(gap, buf.length));
+                    if (n == 0) {
                         throw TreeReader.truncated(pack);
                     }
-                    pos = w.loc.offset() + length;
-                    try {
-                        plain = trees.decode(w.loc, buf, 0, scratch.get());
-                    } catch (IntegrityException e) {
-                        plain = trees.blob(w.loc.id()); // read again alone: a download corrupted in transit
-                    }
+                    gap -= n;
                 }
-                for (int x = 0; x < w.files.size(); x++) {
-                    write(w.files.get(x), w.offsets.get(x), plain, w.loc.plainLength(), open);
+                if (in.readNBytes(buf, 0, length) != length) {
+                    throw TreeReader.truncated(pack);
                 }
+                pos = w.loc.offset() + length;
+                restoreBlob(w, buf, 0, open);
             }
         } catch (java.io.EOFException e) {
             throw TreeReader.truncated(pack);
