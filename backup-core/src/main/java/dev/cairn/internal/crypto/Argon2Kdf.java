@@ -1,6 +1,5 @@
 package dev.cairn.internal.crypto;
 
-import org.bouncycastle.crypto.digests.Blake2bDigest;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -14,7 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Argon2id version 1.3 (RFC 9106), with BouncyCastle's BLAKE2b for H and H'.
+ * Argon2id version 1.3 (RFC 9106), with BLAKE2b ({@link Blake2b}) for H and H'.
  * <p>
  * Not BouncyCastle's {@code Argon2BytesGenerator}: it keeps the memory as one object per 1 KiB
  * block (65,536 objects at 64 MiB), which the CLI's young collections copied while the key was
@@ -22,7 +21,7 @@ import java.util.concurrent.Future;
  * itself. Here the memory is one {@code long[]}, allocated outside the young generation and never
  * copied, and the lanes of a slice (independent by design) are filled by up to as many threads as
  * there are cores. Argon2KdfTest checks the output against BouncyCastle's generator for many
- * parameter sets and against the RFC's test vector.
+ * parameter sets (BouncyCastle is a test dependency only) and against the RFC's test vector.
  */
 public final class Argon2Kdf {
     private static final int TYPE_ID = 2;
@@ -72,7 +71,7 @@ public final class Argon2Kdf {
         int blocks = blocks(memoryKiB, lanes);
         int laneLength = blocks / lanes;
         int segment = laneLength / SYNC_POINTS;
-        Blake2bDigest h0d = new Blake2bDigest(512);
+        Blake2b h0d = new Blake2b(64);
         for (int v : new int[]{lanes, tagLength, memoryKiB, passes, VERSION, TYPE_ID}) {
             le32(h0d, v);
         }
@@ -398,13 +397,13 @@ public final class Argon2Kdf {
     /** H': BLAKE2b extended to {@code length} bytes of output (RFC 9106 section 3.3). */
     private static void hPrime(byte[] in, byte[] out, int length) {
         if (length <= 64) {
-            Blake2bDigest d = new Blake2bDigest(length * 8);
+            Blake2b d = new Blake2b(length);
             le32(d, length);
             d.update(in, 0, in.length);
             d.doFinal(out, 0);
             return;
         }
-        Blake2bDigest d = new Blake2bDigest(512);
+        Blake2b d = new Blake2b(64);
         byte[] v = new byte[64];
         le32(d, length);
         d.update(in, 0, in.length);
@@ -417,13 +416,13 @@ public final class Argon2Kdf {
             d.doFinal(v, 0);
             System.arraycopy(v, 0, out, pos, 32);
         }
-        Blake2bDigest lastD = new Blake2bDigest((length - 32 * r) * 8);
+        Blake2b lastD = new Blake2b(length - 32 * r);
         lastD.update(v, 0, 64);
         lastD.doFinal(out, pos);
         Arrays.fill(v, (byte) 0);
     }
 
-    private static void le32(Blake2bDigest d, int v) {
+    private static void le32(Blake2b d, int v) {
         d.update((byte) v);
         d.update((byte) (v >>> 8));
         d.update((byte) (v >>> 16));

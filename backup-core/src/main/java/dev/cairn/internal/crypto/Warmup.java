@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * a repository needs first: Jackson and Tink (0.27 s and 0.13 s of class loading and initialisation
  * when first measured), the JCE's AES-GCM, HMAC and SHA-256 (one call each: provider lookup and
  * class initialisation, ~20 ms when the main thread did it) and zstd's native library (extracted
- * from the jar and loaded, ~10 ms), BouncyCastle's registrar (BLAKE2b's). For the CLI it also
+ * from the jar and loaded, ~10 ms). For the CLI it also
  * allocates the key derivation's memory ({@link Argon2Kdf#prepare}).
  *
  * <p>It used to encrypt, decrypt and hash in loops as well, to get the JDK's AES-GCM and SHA-2 code
@@ -46,9 +46,6 @@ public final class Warmup {
             if (keyMemory) {
                 Argon2Kdf.prepare(Argon2Kdf.DEFAULT_MEMORY_KIB, Argon2Kdf.DEFAULT_LANES);
             }
-            // BouncyCastle's registrar, which the key derivation's BLAKE2b initialises first: it sets
-            // up java.util.logging (~20 ms on the main thread when the derivation did it).
-            new org.bouncycastle.crypto.digests.Blake2bDigest(512);
             // The key is unwrapped with AES-GCM, the config verified with HMAC-SHA256, objects named by SHA-256.
             byte[] zeros = new byte[32];
             Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
