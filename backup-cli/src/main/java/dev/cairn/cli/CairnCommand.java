@@ -214,6 +214,20 @@ public final class CairnCommand implements Callable<Integer> {
      */
     static java.io.InputStream standardInput() {
         java.nio.channels.FileChannel ch = new java.io.FileInputStream(java.io.FileDescriptor.in).getChannel();
+        // A regular file (`cairn backup --stdin < dump.sql`): read with direct I/O where it can be
+        // (DirectInput), through the descriptor's own file, from where descriptor 0 stands.
+        try {
+            long at = ch.position(); // a pipe has no position
+            if (ch.size() > at) {
+                java.io.InputStream direct = dev.cairn.internal.util.DirectInput.open(
+                        java.nio.file.Path.of("/proc/self/fd/0"), at, false);
+                if (direct != null) {
+                    return direct;
+                }
+            }
+        } catch (java.io.IOException e) {
+            // not a regular file: read the descriptor
+        }
         return new java.io.FilterInputStream(java.nio.channels.Channels.newInputStream(ch)) {
             @Override
             public void close() {

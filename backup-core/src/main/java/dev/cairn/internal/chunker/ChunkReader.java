@@ -83,9 +83,14 @@ public final class ChunkReader {
         }
     }
 
-    /** The size of each of {@link #chunkBatches}' buffers: a few maximal chunks, at least 1 MiB. */
+    /**
+     * The size of each of {@link #chunkBatches}' buffers: a few maximal chunks, at least 4 MiB. Each
+     * buffer is one hand-off to a worker and one from the reader: with 1 MiB, a dump of 800 MB made
+     * 1,600 thread wake-ups, and an unchanged re-backup of it took 1.38 s against 1.33 s with 4 MiB
+     * (11 runs interleaved, cache warm; 16 MiB more of buffers).
+     */
     public static int batchBufferSize(FastCdc cdc) {
-        return Math.max(1 << 20, 4 * cdc.max());
+        return Math.max(4 << 20, 4 * cdc.max());
     }
 
     /** As {@link #chunkBatches(InputStream, BatchSink, boolean)}, read on this thread. */

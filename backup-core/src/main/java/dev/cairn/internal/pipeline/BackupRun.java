@@ -49,7 +49,7 @@ public final class BackupRun implements SourceSession, AutoCloseable {
     /** Files from this size on are read ahead of the chunker by a thread of their own (streams always). */
     static final long READ_AHEAD_FROM = 8 << 20;
     /** The largest buffer of {@link ChunkReader#chunkBatches} (it keeps four). */
-    private static final int BATCH_BUFFER_LIMIT = 1 << 20;
+    private static final int BATCH_BUFFER_LIMIT = 4 << 20;
     /** Files queued or being read at once (bounds the memory of a long directory). */
     private static final int READ_AHEAD = 256;
 
@@ -59,7 +59,7 @@ public final class BackupRun implements SourceSession, AutoCloseable {
     private final ChunkReader chunker;
     /**
      * Whether streams on the source's thread are chunked in batches hashed by the workers: when a
-     * few of the chunker's buffers are small (a stream chunker's 1 MiB, not 4 × 32 MiB).
+     * few of the chunker's buffers are small (a stream chunker's 4 MiB, not 4 × 32 MiB).
      */
     private final boolean batched;
     private final Cancellation cancellation;

@@ -341,6 +341,14 @@ public final class FileSystemSource implements Source {
         }
     }
 
+    /**
+     * Files from this size on are read with direct I/O where the file system allows it
+     * ({@link dev.cairn.internal.util.DirectInput}: no page cache filled and evicted for them, one
+     * copy of their bytes instead of two); smaller ones through the cache, as a direct read of a
+     * few kilobytes would wait on the disk for each.
+     */
+    private static final long DIRECT_FROM = 8 << 20;
+
     private void file(SourceSession s, DirectoryWriter dir, Path file, Path rel, EntryMetadata m) throws IOException {
         if (!readAll && dir.fileUnchanged(m)) {
             return;
@@ -349,7 +357,10 @@ public final class FileSystemSource implements Source {
             @Override
             public InputStream open() {
                 try {
-                    return Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+                    InputStream direct = m.size() >= DIRECT_FROM
+                            ? dev.cairn.internal.util.DirectInput.open(file, 0, true) : null;
+                    return direct != null ? direct
+                            : Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
                 } catch (IOException e) {
                     s.warn(rel.toString(), "cannot read file, not backed up: " + e.getMessage());
                     return null;
