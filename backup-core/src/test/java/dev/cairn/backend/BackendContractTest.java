@@ -159,6 +159,30 @@ public abstract class BackendContractTest {
         }).isInstanceOf(NoSuchFileException.class);
     }
 
+    /**
+     * Large reads (a pack, ranges of it for a restore; on a local disk these use direct I/O, whose
+     * reads start and end on 4 KiB boundaries) return exactly the bytes asked for, from any offset.
+     */
+    @Test
+    void largeReads_anyOffset_exactBytes() throws IOException {
+        byte[] data = bytes(5 * 1024 * 1024 + 3, 8);
+        backend.put("data/00/large", data, 0, data.length);
+        assertThat(backend.get("data/00/large")).isEqualTo(data);
+        for (long off : new long[]{0, 1, 4095, 4096, 4097 + 5, 1024 * 1024 + 17}) {
+            int len = 3 * 1024 * 1024 + 11;
+            byte[] buf = new byte[len + 100];
+            byte[] got = backend.get("data/00/large", off, len, buf);
+            assertThat(java.util.Arrays.copyOf(got, len)).as("get at %d", off)
+                    .isEqualTo(java.util.Arrays.copyOfRange(data, (int) off, (int) off + len));
+            try (java.io.InputStream in = backend.open("data/00/large", off, len)) {
+                assertThat(in.readAllBytes()).as("open at %d", off)
+                        .isEqualTo(java.util.Arrays.copyOfRange(data, (int) off, (int) off + len));
+            }
+        }
+        assertThatThrownBy(() -> backend.get("data/00/large", data.length - 1024 * 1024, 2 * 1024 * 1024))
+                .isInstanceOf(IOException.class);
+    }
+
     @Test
     void rangeGet_beyondEnd_fails() throws IOException {
         backend.put("data/00/short", new byte[10], 0, 10);
