@@ -208,14 +208,14 @@ public final class CairnCommand implements Callable<Integer> {
 
     /**
      * The process's standard input, for {@code backup --stdin}; closing it leaves descriptor 0 open.
-     * Read through its channel: the JDK reads a channel into a cached per-thread direct buffer,
-     * while {@code FileInputStream} allocates (mmaps, with the launcher's fixed malloc thresholds)
-     * and frees a native buffer per large read.
+     * A regular file ({@code cairn backup --stdin < dump.sql}) is read with direct I/O where it can
+     * be ({@link dev.cairn.internal.util.DirectInput}, through the descriptor's own file from where
+     * descriptor 0 stands); anything else (a pipe) through its channel: the JDK reads a channel into
+     * a cached per-thread direct buffer, while {@code FileInputStream} allocates (mmaps, with the
+     * launcher's fixed malloc thresholds) and frees a native buffer per large read.
      */
     static java.io.InputStream standardInput() {
         java.nio.channels.FileChannel ch = new java.io.FileInputStream(java.io.FileDescriptor.in).getChannel();
-        // A regular file (`cairn backup --stdin < dump.sql`): read with direct I/O where it can be
-        // (DirectInput), through the descriptor's own file, from where descriptor 0 stands.
         try {
             long at = ch.position(); // a pipe has no position
             if (ch.size() > at) {

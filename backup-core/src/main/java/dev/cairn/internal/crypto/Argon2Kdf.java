@@ -1,6 +1,5 @@
 package dev.cairn.internal.crypto;
 
-
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.LongBuffer;

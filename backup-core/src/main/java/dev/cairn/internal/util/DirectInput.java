@@ -38,9 +38,9 @@ public final class DirectInput extends InputStream {
     private static final ConcurrentLinkedQueue<ByteBuffer> FREE = new ConcurrentLinkedQueue<>();
 
     private final FileChannel channel;
+    /** The bytes read and not yet returned; null once closed (it is back in {@link #FREE}). */
     private ByteBuffer buf;
     private boolean eof;
-    private boolean closed;
 
     private DirectInput(FileChannel channel, ByteBuffer buf) {
         this.channel = channel;
@@ -99,7 +99,7 @@ public final class DirectInput extends InputStream {
     @Override
     public synchronized int read(byte[] b, int off, int len) throws IOException {
         java.util.Objects.checkFromIndexSize(off, len, b.length);
-        if (closed) {
+        if (buf == null) {
             throw new IOException("stream closed");
         }
         if (len == 0) {
@@ -134,11 +134,10 @@ public final class DirectInput extends InputStream {
 
     @Override
     public synchronized void close() throws IOException {
-        if (closed) {
+        ByteBuffer b = buf;
+        if (b == null) {
             return;
         }
-        closed = true;
-        ByteBuffer b = buf;
         buf = null;
         b.clear();
         FREE.offer(b);
