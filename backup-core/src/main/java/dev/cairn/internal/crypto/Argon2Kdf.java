@@ -80,44 +80,46 @@ public final class Argon2Kdf {
         }
         byte[] seed = new byte[72];
         h0d.doFinal(seed, 0);
-        long[] mem = memory(blocks * QWORDS);
+        Memory mem = memory(blocks, lanes, laneLength, segment, passes);
         byte[] block = new byte[BLOCK_BYTES];
-        ByteBuffer seedLe = ByteBuffer.wrap(seed).order(ByteOrder.LITTLE_ENDIAN);
-        for (int l = 0; l < lanes; l++) {
-            for (int i = 0; i < 2; i++) {
-                seedLe.putInt(64, i).putInt(68, l);
-                hPrime(seed, block, BLOCK_BYTES);
-                littleEndian(block).get(mem, (l * laneLength + i) * QWORDS, QWORDS);
-            }
-        }
-        Arrays.fill(seed, (byte) 0);
-        Filler filler = new Filler(mem, lanes, laneLength, segment, blocks, passes);
-        int workers = Math.max(1, Math.min(threads, lanes));
-        ExecutorService pool = workers > 1 ? Executors.newFixedThreadPool(workers - 1, r -> {
-            Thread t = new Thread(r, "cairn-argon2");
-            t.setDaemon(true);
-            return t;
-        }) : null;
+        long[] words = new long[QWORDS];
         long[] last = new long[QWORDS];
+        ExecutorService pool = null;
         boolean wiped = false;
         try {
+            ByteBuffer seedLe = ByteBuffer.wrap(seed).order(ByteOrder.LITTLE_ENDIAN);
+            for (int l = 0; l < lanes; l++) {
+                for (int i = 0; i < 2; i++) {
+                    seedLe.putInt(64, i).putInt(68, l);
+                    hPrime(seed, block, BLOCK_BYTES);
+                    littleEndian(block).get(words);
+                    mem.put(l * laneLength + i, words);
+                }
+            }
+            Arrays.fill(seed, (byte) 0);
+            int workers = Math.max(1, Math.min(threads, lanes));
+            pool = workers > 1 ? Executors.newFixedThreadPool(workers - 1, r -> {
+                Thread t = new Thread(r, "cairn-argon2");
+                t.setDaemon(true);
+                return t;
+            }) : null;
             for (int pass = 0; pass < passes; pass++) {
                 for (int slice = 0; slice < SYNC_POINTS; slice++) {
                     int p = pass;
                     int s = slice;
-                    inParallel(pool, workers, (first, step) -> filler.fillLanes(p, s, first, step));
+                    inParallel(pool, workers, (first, step) -> mem.fillLanes(p, s, first, step));
                 }
             }
             for (int l = 0; l < lanes; l++) {
-                int at = (l * laneLength + laneLength - 1) * QWORDS;
+                mem.get(l * laneLength + laneLength - 1, words);
                 for (int w = 0; w < QWORDS; w++) {
-                    last[w] ^= mem[at + w];
+                    last[w] ^= words[w];
                 }
             }
             // The memory wiped by every worker (64 MiB: ~14 ms on one thread).
             inParallel(pool, workers, (first, step) -> {
                 for (int l = first; l < lanes; l += step) {
-                    Arrays.fill(mem, l * laneLength * QWORDS, (l + 1) * laneLength * QWORDS, 0L);
+                    mem.wipeLane(l);
                 }
             });
             wiped = true;
@@ -125,11 +127,12 @@ public final class Argon2Kdf {
             if (pool != null) {
                 pool.shutdownNow();
             }
-            if (!wiped) {
-                Arrays.fill(mem, 0L);
-            }
+            mem.release(wiped);
+            Arrays.fill(seed, (byte) 0);
+            Arrays.fill(words, 0L);
         }
         littleEndian(block).put(last);
+        Arrays.fill(last, 0L);
         byte[] tag = new byte[tagLength];
         hPrime(block, tag, tagLength);
         Arrays.fill(block, (byte) 0);
@@ -145,54 +148,84 @@ public final class Argon2Kdf {
      * Memory allocated ahead of the first derivation by {@link #prepare}, and whether a derivation
      * has begun (prepared memory is never left referenced after that). Guarded by {@link #LOCK},
      * which {@link #prepare} holds while it allocates: a derivation that starts meanwhile waits and
-     * takes that array. (With a compare-and-set after the allocation, a derivation starting during
+     * takes that memory. (With a compare-and-set after the allocation, a derivation starting during
      * the ~30 ms of zeroing allocated a second 64 MiB beside it, and a start in a 128 MiB heap failed
      * with OutOfMemoryError, about one run in ten of a dump's backup.)
      */
     private static final Object LOCK = new Object();
-    private static long[] prepared;
+    private static Region prepared;
     private static boolean taken;
-    /** Arrays allocated for derivations, prepared or not (tests). */
+    /** Memory allocated for derivations, prepared or not (tests). */
     private static final java.util.concurrent.atomic.AtomicInteger ALLOCATIONS = new java.util.concurrent.atomic.AtomicInteger();
+    /** Whether memory is filled by {@link Argon2Native} (when it loaded); tests switch it. */
+    private static volatile boolean nativeFill = Argon2Native.available();
+
+    /**
+     * A derivation's memory: a Java array, or a native mapping ({@link Argon2Native}) of as many
+     * words; either is all zeroes when allocated.
+     */
+    private record Region(long[] array, long address, long words) {
+        void free() {
+            if (array == null) {
+                Argon2Native.unmap(address, words * Long.BYTES);
+            }
+        }
+    }
 
     /**
      * Allocates, on the calling thread, the memory of the next derivation with {@code memoryKiB} and
-     * {@code lanes} (the defaults of a new key: 64 MiB, 4 lanes): a new 64 MiB array costs ~30 ms of
-     * page faults and zeroing, which the CLI's warm-up thread pays while the command line is parsed.
-     * Only the first derivation of the JVM takes it, whatever its parameters (with others it is
-     * dropped); once that derivation has begun, this does nothing.
+     * {@code lanes} (the defaults of a new key: 64 MiB, 4 lanes): 64 MiB of new memory costs ~30-60 ms
+     * of page faults, which the CLI's warm-up thread pays while the command line is parsed. Only the
+     * first derivation of the JVM takes it, whatever its parameters (with others it is dropped);
+     * once that derivation has begun, this does nothing.
      */
     public static void prepare(int memoryKiB, int lanes) {
         synchronized (LOCK) {
             if (!taken && prepared == null) {
-                ALLOCATIONS.incrementAndGet();
-                prepared = new long[blocks(memoryKiB, lanes) * QWORDS];
+                prepared = allocate((long) blocks(memoryKiB, lanes) * QWORDS);
             }
         }
     }
 
-    /** Zeroed memory of {@code length} words: the prepared array if it has that length. */
-    private static long[] memory(int length) {
+    private static Region allocate(long words) {
+        ALLOCATIONS.incrementAndGet();
+        if (nativeFill) {
+            long address = Argon2Native.map(words * Long.BYTES);
+            if (address != 0) {
+                return new Region(null, address, words);
+            }
+        }
+        return new Region(new long[Math.toIntExact(words)], 0, words);
+    }
+
+    /** A derivation's memory: the prepared region if it has that size, else a new one. */
+    private static Memory memory(int blocks, int lanes, int laneLength, int segment, int passes) {
+        long words = (long) blocks * QWORDS;
+        Region r;
         synchronized (LOCK) {
-            long[] p = prepared;
+            r = prepared;
             prepared = null;
             taken = true;
-            if (p != null && p.length == length) {
-                return p;
-            }
         }
-        ALLOCATIONS.incrementAndGet();
-        return new long[length]; // any prepared array of another length is unreferenced by now
+        if (r != null && r.words() != words) {
+            r.free();
+            r = null;
+        }
+        if (r == null) {
+            r = allocate(words);
+        }
+        return r.array() != null ? new HeapMemory(r.array(), lanes, laneLength, segment, blocks, passes)
+                : new NativeMemory(r.address(), lanes, laneLength, segment, blocks, passes);
     }
 
-    /** The length of the prepared array a derivation would take, 0 when none is held. */
-    static int preparedWords() {
+    /** The words of the prepared memory a derivation would take, 0 when none is held. */
+    static long preparedWords() {
         synchronized (LOCK) {
-            return prepared == null ? 0 : prepared.length;
+            return prepared == null ? 0 : prepared.words();
         }
     }
 
-    /** Arrays allocated so far (tests). */
+    /** Memory regions allocated so far (tests). */
     static int allocations() {
         return ALLOCATIONS.get();
     }
@@ -200,9 +233,19 @@ public final class Argon2Kdf {
     /** Forgets any prepared memory and that a derivation ran, as in a new JVM (tests). */
     static void unprepare() {
         synchronized (LOCK) {
+            if (prepared != null) {
+                prepared.free();
+            }
             prepared = null;
             taken = false;
         }
+    }
+
+    /** Fills with {@link Argon2Native} (when loaded) or in Java; returns the previous setting (tests). */
+    static boolean useNative(boolean on) {
+        boolean was = nativeFill;
+        nativeFill = on && Argon2Native.available();
+        return was;
     }
 
     /** The number of blocks: the memory rounded down to a multiple of 4 segments per lane, at least 2 blocks each. */
@@ -235,17 +278,15 @@ public final class Argon2Kdf {
         }
     }
 
-    /** The memory and the block function; per-thread scratch blocks. */
-    private static final class Filler {
-        private final long[] mem;
-        private final int lanes;
-        private final int laneLength;
-        private final int segment;
-        private final int blocks;
-        private final int passes;
+    /** A derivation's memory and how its segments are filled. */
+    private abstract static class Memory {
+        final int lanes;
+        final int laneLength;
+        final int segment;
+        final int blocks;
+        final int passes;
 
-        Filler(long[] mem, int lanes, int laneLength, int segment, int blocks, int passes) {
-            this.mem = mem;
+        Memory(int lanes, int laneLength, int segment, int blocks, int passes) {
             this.lanes = lanes;
             this.laneLength = laneLength;
             this.segment = segment;
@@ -253,6 +294,93 @@ public final class Argon2Kdf {
             this.passes = passes;
         }
 
+        abstract void put(int block, long[] words);
+
+        abstract void get(int block, long[] words);
+
+        /** Fills segment {@code slice} of pass {@code pass} in lanes firstLane, firstLane + step… */
+        abstract void fillLanes(int pass, int slice, int firstLane, int step);
+
+        abstract void wipeLane(int lane);
+
+        /** Gives the memory back, first wiping it unless {@code wiped}. */
+        abstract void release(boolean wiped);
+    }
+
+    /** The memory as a native mapping, filled by {@link Argon2Native}. */
+    private static final class NativeMemory extends Memory {
+        private final long address;
+
+        NativeMemory(long address, int lanes, int laneLength, int segment, int blocks, int passes) {
+            super(lanes, laneLength, segment, blocks, passes);
+            this.address = address;
+        }
+
+        @Override
+        void put(int block, long[] words) {
+            Argon2Native.put(address, block, words);
+        }
+
+        @Override
+        void get(int block, long[] words) {
+            Argon2Native.get(address, block, words);
+        }
+
+        @Override
+        void fillLanes(int pass, int slice, int firstLane, int step) {
+            for (int lane = firstLane; lane < lanes; lane += step) {
+                Argon2Native.fillSegment(address, pass, slice, lane, lanes, laneLength, segment, blocks, passes);
+            }
+        }
+
+        @Override
+        void wipeLane(int lane) {
+            long laneBytes = (long) laneLength * BLOCK_BYTES;
+            Argon2Native.wipe(address, lane * laneBytes, laneBytes);
+        }
+
+        @Override
+        void release(boolean wiped) {
+            long bytes = (long) blocks * BLOCK_BYTES;
+            if (!wiped) {
+                Argon2Native.wipe(address, 0, bytes);
+            }
+            Argon2Native.unmap(address, bytes);
+        }
+    }
+
+    /** The memory as one Java array; per-thread scratch blocks. */
+    private static final class HeapMemory extends Memory {
+        private final long[] mem;
+
+        HeapMemory(long[] mem, int lanes, int laneLength, int segment, int blocks, int passes) {
+            super(lanes, laneLength, segment, blocks, passes);
+            this.mem = mem;
+        }
+
+        @Override
+        void put(int block, long[] words) {
+            System.arraycopy(words, 0, mem, block * QWORDS, QWORDS);
+        }
+
+        @Override
+        void get(int block, long[] words) {
+            System.arraycopy(mem, block * QWORDS, words, 0, QWORDS);
+        }
+
+        @Override
+        void wipeLane(int lane) {
+            Arrays.fill(mem, lane * laneLength * QWORDS, (lane + 1) * laneLength * QWORDS, 0L);
+        }
+
+        @Override
+        void release(boolean wiped) {
+            if (!wiped) {
+                Arrays.fill(mem, 0L);
+            }
+        }
+
+        @Override
         void fillLanes(int pass, int slice, int firstLane, int step) {
             long[] r = new long[QWORDS];
             long[] z = new long[QWORDS];

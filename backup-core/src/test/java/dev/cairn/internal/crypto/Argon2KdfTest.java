@@ -3,17 +3,72 @@ package dev.cairn.internal.crypto;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.HexFormat;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Cairn's Argon2id against RFC 9106's test vector and BouncyCastle's generator. */
+/**
+ * Cairn's Argon2id against RFC 9106's test vector and BouncyCastle's generator, with the memory
+ * filled in Java and, where the native library loaded, by its portable and its AVX2 block function.
+ */
 class Argon2KdfTest {
 
-    @Test
-    void rfc9106_argon2idTestVector() {
+    /** Where the memory is filled: Java, or Argon2Native's block function of that level. */
+    enum Filler {
+        JAVA(0), NATIVE_PORTABLE(1), NATIVE_AVX2(2);
+
+        final int level;
+
+        Filler(int level) {
+            this.level = level;
+        }
+
+        /** Switches to this filler; false when this machine cannot run it. */
+        boolean use() {
+            if (level == 0) {
+                Argon2Kdf.useNative(false);
+                return true;
+            }
+            if (!Argon2Native.available() || Argon2Native.select(level) != level) {
+                return false;
+            }
+            Argon2Kdf.useNative(true);
+            return true;
+        }
+
+        static void reset() {
+            Argon2Native.select(2);
+            Argon2Kdf.useNative(true);
+        }
+    }
+
+    static java.util.stream.Stream<Filler> fillers() {
+        java.util.List<Filler> runnable = new java.util.ArrayList<>();
+        for (Filler f : Filler.values()) {
+            if (f.use()) {
+                runnable.add(f);
+            }
+        }
+        Filler.reset();
+        return runnable.stream();
+    }
+
+    @ParameterizedTest
+    @MethodSource("fillers")
+    void rfc9106_argon2idTestVector(Filler filler) {
+        assertThat(filler.use()).isTrue();
+        try {
+            rfcVector();
+        } finally {
+            Filler.reset();
+        }
+    }
+
+    private static void rfcVector() {
         byte[] password = filled(32, 0x01);
         byte[] salt = filled(16, 0x02);
         byte[] secret = filled(8, 0x03);
@@ -25,8 +80,18 @@ class Argon2KdfTest {
         }
     }
 
-    @Test
-    void sameKeysAsBouncyCastle_overManyParameterSets() {
+    @ParameterizedTest
+    @MethodSource("fillers")
+    void sameKeysAsBouncyCastle_overManyParameterSets(Filler filler) {
+        assertThat(filler.use()).isTrue();
+        try {
+            sameKeysAsBouncyCastle();
+        } finally {
+            Filler.reset();
+        }
+    }
+
+    private static void sameKeysAsBouncyCastle() {
         Random r = new Random(9106);
         int[][] sets = { // memory KiB, passes, lanes, tag length
                 {8, 1, 1, 32}, {64, 1, 1, 32}, {64, 3, 1, 32}, {100, 2, 2, 32}, {256, 3, 4, 32},
@@ -46,8 +111,18 @@ class Argon2KdfTest {
         }
     }
 
-    @Test
-    void derive_matchesBouncyCastle_atTheDefaults_andZeroesThePassword() {
+    @ParameterizedTest
+    @MethodSource("fillers")
+    void derive_matchesBouncyCastle_atTheDefaults_andZeroesThePassword(Filler filler) {
+        assertThat(filler.use()).isTrue();
+        try {
+            atTheDefaults();
+        } finally {
+            Filler.reset();
+        }
+    }
+
+    private static void atTheDefaults() {
         byte[] salt = new byte[16];
         new Random(1).nextBytes(salt);
         byte[] password = new byte[28];
@@ -103,7 +178,7 @@ class Argon2KdfTest {
         try {
             Argon2Kdf.unprepare();
             Argon2Kdf.prepare(1024, 2);
-            assertThat(Argon2Kdf.preparedWords()).isEqualTo(1024 * 128);
+            assertThat(Argon2Kdf.preparedWords()).isEqualTo(1024L * 128);
             assertThat(Argon2Kdf.derive(password.clone(), new Argon2Kdf.Params(1024, 2, 2, salt))).isEqualTo(expected);
             assertThat(Argon2Kdf.preparedWords()).isZero();
             Argon2Kdf.prepare(1024, 2);
