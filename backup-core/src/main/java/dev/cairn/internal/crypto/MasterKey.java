@@ -1,8 +1,8 @@
 package dev.cairn.internal.crypto;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cairn.internal.util.JsonTree;
 import com.google.crypto.tink.InsecureSecretKeyAccess;
 import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
@@ -33,7 +33,6 @@ public final class MasterKey {
         }
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private final byte[] idKey;
     private final byte[] chunkerSeed;
     private final byte[] macKey;
@@ -97,22 +96,22 @@ public final class MasterKey {
 
     public byte[] serialize() {
         Base64.Encoder b64 = Base64.getEncoder();
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = JsonTree.createObjectNode();
         n.put("version", 1);
         n.put("idKey", b64.encodeToString(idKey));
         n.put("chunkerSeed", b64.encodeToString(chunkerSeed));
         n.put("macKey", b64.encodeToString(macKey));
         try {
             n.put("dataKeyset", TinkJsonProtoKeysetFormat.serializeKeyset(dataKeyset, InsecureSecretKeyAccess.get()));
-            return JSON.writeValueAsBytes(n);
-        } catch (GeneralSecurityException | IOException e) {
+            return JsonTree.writeValueAsBytes(n);
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot serialize master key", e);
         }
     }
 
     public static MasterKey parse(byte[] json) {
         try {
-            JsonNode n = JSON.readTree(new String(json, StandardCharsets.UTF_8));
+            JsonNode n = JsonTree.readTree(new String(json, StandardCharsets.UTF_8));
             if (n.path("version").asInt() != 1) {
                 throw new IntegrityException("master key version " + n.path("version") + " is not supported");
             }

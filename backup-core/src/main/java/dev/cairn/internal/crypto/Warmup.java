@@ -42,7 +42,7 @@ public final class Warmup {
 
     private static void run(boolean keyMemory) {
         try {
-            Class.forName("dev.cairn.internal.repo.RepoConfig"); // Jackson's ObjectMapper: the config is read first
+            Class.forName("dev.cairn.internal.repo.RepoConfig"); // JSON trees (Jackson's parser): the config is read first
             if (keyMemory) {
                 Argon2Kdf.prepare(Argon2Kdf.DEFAULT_MEMORY_KIB, Argon2Kdf.DEFAULT_LANES);
             }

@@ -1,9 +1,9 @@
 package dev.cairn.internal.prune;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cairn.internal.util.JsonTree;
 import dev.cairn.IntegrityException;
 import dev.cairn.internal.crypto.Crypto;
 import dev.cairn.internal.util.Hex;
@@ -23,7 +23,6 @@ import java.util.TreeMap;
 public record PruneMarker(Instant time, Map<Id, Entry> packs) {
     public static final String PREFIX = "prune/";
     static final byte[] AD = "cairn-prune-v1".getBytes(StandardCharsets.US_ASCII);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Why a pack is not indexed. Names are stable (written into the repository). */
     public enum Kind {
@@ -57,7 +56,7 @@ public record PruneMarker(Instant time, Map<Id, Entry> packs) {
     }
 
     public byte[] encode(Crypto crypto) {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = JsonTree.createObjectNode();
         n.put("version", 1);
         n.put("time", time.toString());
         ArrayNode a = n.putArray("packs");
@@ -65,17 +64,13 @@ public record PruneMarker(Instant time, Map<Id, Entry> packs) {
             a.addObject().put("pack", e.getKey().hex()).put("kind", e.getValue().kind().wire)
                     .put("since", e.getValue().since().toString());
         }
-        try {
-            return crypto.encrypt(JSON.writeValueAsBytes(n), AD);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return crypto.encrypt(JsonTree.writeValueAsBytes(n), AD);
     }
 
     public static PruneMarker decode(byte[] enc, Crypto crypto, String what) {
         byte[] plain = crypto.decrypt(enc, AD, what);
         try {
-            JsonNode n = JSON.readTree(plain);
+            JsonNode n = JsonTree.readTree(plain);
             if (n.path("version").asInt() != 1) {
                 throw new IntegrityException(what + " has an unsupported version " + n.path("version"));
             }

@@ -1,9 +1,9 @@
 package dev.cairn.internal.repo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cairn.internal.util.JsonTree;
 import dev.cairn.IntegrityException;
 import dev.cairn.verify.DrillReport;
 
@@ -18,13 +18,12 @@ import java.util.List;
 public final class DrillCodec {
     public static final byte[] AD = "cairn-drill-v1".getBytes(StandardCharsets.US_ASCII);
     public static final String PREFIX = "drills/";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private DrillCodec() {
     }
 
     public static byte[] encode(DrillReport d) {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = JsonTree.createObjectNode();
         n.put("version", 1);
         n.put("snapshot", d.snapshotId());
         n.put("sourceKind", d.sourceKind());
@@ -38,16 +37,12 @@ public final class DrillCodec {
         d.checks().forEach(c::add);
         ArrayNode f = n.putArray("failures");
         d.failures().forEach(f::add);
-        try {
-            return JSON.writeValueAsBytes(n);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return JsonTree.writeValueAsBytes(n);
     }
 
     public static DrillReport decode(String id, byte[] json) {
         try {
-            JsonNode n = JSON.readTree(json);
+            JsonNode n = JsonTree.readTree(json);
             if (n.path("version").asInt() != 1) {
                 throw new IntegrityException("drill " + id + " has unsupported version " + n.path("version"));
             }

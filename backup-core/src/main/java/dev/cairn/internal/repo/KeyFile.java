@@ -1,8 +1,8 @@
 package dev.cairn.internal.repo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cairn.internal.util.JsonTree;
 import dev.cairn.IntegrityException;
 import dev.cairn.Secret;
 import dev.cairn.internal.crypto.Argon2Kdf;
@@ -21,7 +21,6 @@ import java.util.Optional;
 /** A {@code keys/<id>} object: the master key wrapped under a password-derived key (docs/format.md). */
 public record KeyFile(Instant created, String host, String username, Argon2Kdf.Params kdf, byte[] wrapped) {
     public static final String PREFIX = "keys/";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private static byte[] ad(String repoId) {
         return ("cairn-key-v1:" + repoId).getBytes(StandardCharsets.US_ASCII);
@@ -61,7 +60,7 @@ public record KeyFile(Instant created, String host, String username, Argon2Kdf.P
     }
 
     public byte[] encode() {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = JsonTree.createObjectNode();
         n.put("version", 1);
         n.put("created", created.toString());
         n.put("host", host);
@@ -74,16 +73,12 @@ public record KeyFile(Instant created, String host, String username, Argon2Kdf.P
         k.put("parallelism", kdf.parallelism());
         k.put("salt", Base64.getEncoder().encodeToString(kdf.salt()));
         n.put("wrapped", Base64.getEncoder().encodeToString(wrapped));
-        try {
-            return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return JsonTree.writePretty(n);
     }
 
     public static KeyFile parse(byte[] bytes, String name) {
         try {
-            JsonNode n = JSON.readTree(bytes);
+            JsonNode n = JsonTree.readTree(bytes);
             if (n.path("version").asInt() != 1) {
                 throw new IntegrityException("key " + name + " has unsupported version " + n.path("version"));
             }

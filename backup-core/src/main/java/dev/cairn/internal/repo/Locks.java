@@ -1,8 +1,8 @@
 package dev.cairn.internal.repo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cairn.internal.util.JsonTree;
 import dev.cairn.BackendException;
 import dev.cairn.RepositoryLockedException;
 import dev.cairn.backend.Backend;
@@ -28,7 +28,6 @@ public final class Locks {
     static final byte[] AD = "cairn-lock-v1".getBytes(StandardCharsets.US_ASCII);
     public static final Duration STALE_AFTER = Duration.ofMinutes(30);
     private static final Duration REFRESH_EVERY = Duration.ofMinutes(5);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Backend backend;
     private final Crypto crypto;
@@ -186,7 +185,7 @@ public final class Locks {
         for (ObjectInfo o : backend.list("locks/")) {
             try {
                 byte[] plain = crypto.decrypt(backend.get(o.name()), AD, "lock " + o.name());
-                JsonNode n = JSON.readTree(plain);
+                JsonNode n = JsonTree.readTree(plain);
                 out.add(new Info(o.name(), n.path("exclusive").asBoolean(), n.path("host").asText(),
                         n.path("pid").asLong(), n.path("username").asText(), Instant.parse(n.path("time").asText()),
                         Instant.parse(n.path("refreshed").asText())));
@@ -201,7 +200,7 @@ public final class Locks {
     }
 
     private String write(boolean exclusive, Instant time) throws IOException {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = JsonTree.createObjectNode();
         n.put("version", 1);
         n.put("exclusive", exclusive);
         n.put("host", host);
@@ -212,7 +211,7 @@ public final class Locks {
         byte[] rnd = new byte[16];
         new SecureRandom().nextBytes(rnd);
         String name = "locks/" + Hex.encode(rnd);
-        byte[] enc = crypto.encrypt(JSON.writeValueAsBytes(n), AD);
+        byte[] enc = crypto.encrypt(JsonTree.writeValueAsBytes(n), AD);
         try {
             backend.put(name, enc, 0, enc.length);
         } catch (IOException e) {

@@ -1,9 +1,8 @@
 package dev.cairn.internal.repo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cairn.internal.util.JsonTree;
 import dev.cairn.IntegrityException;
 import dev.cairn.internal.chunker.FastCdc;
 import dev.cairn.internal.crypto.Crypto;
@@ -36,9 +35,6 @@ public record RepoConfig(String id, Instant created, Map<String, Chunking> chunk
     }
 
     public static final String NAME = "config";
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final ObjectMapper CANONICAL = new ObjectMapper()
-            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
     public RepoConfig {
         if (!Hex.isHex(id, 64)) {
@@ -60,7 +56,7 @@ public record RepoConfig(String id, Instant created, Map<String, Chunking> chunk
     }
 
     private ObjectNode body() {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = JsonTree.createObjectNode();
         n.put("format", "cairn");
         n.put("version", 1);
         n.put("id", id);
@@ -82,13 +78,9 @@ public record RepoConfig(String id, Instant created, Map<String, Chunking> chunk
         return n;
     }
 
+    /** The bytes the MAC covers: compact, keys in order. */
     private static byte[] canonical(JsonNode body) {
-        try {
-            Object tree = CANONICAL.treeToValue(body, Object.class);
-            return CANONICAL.writeValueAsBytes(tree);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return JsonTree.canonical(body);
     }
 
     /** The largest chunk any parameter set can cut. */
@@ -99,17 +91,13 @@ public record RepoConfig(String id, Instant created, Map<String, Chunking> chunk
     public byte[] encode(Crypto crypto) {
         ObjectNode n = body();
         n.put("mac", Hex.encode(crypto.mac(canonical(n))));
-        try {
-            return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return JsonTree.writePretty(n);
     }
 
     /** Parses without verifying the MAC (the keys are needed for that: see {@link #verify}). */
     public static RepoConfig parse(byte[] bytes) {
         try {
-            JsonNode n = JSON.readTree(bytes);
+            JsonNode n = JsonTree.readTree(bytes);
             if (n == null || !"cairn".equals(n.path("format").asText())) {
                 throw new IntegrityException("config is not a Cairn repository config");
             }
@@ -139,7 +127,7 @@ public record RepoConfig(String id, Instant created, Map<String, Chunking> chunk
     /** Checks the stored MAC against the master key's MAC key. */
     public static void verify(byte[] bytes, Crypto crypto) {
         try {
-            JsonNode n = JSON.readTree(bytes);
+            JsonNode n = JsonTree.readTree(bytes);
             String mac = n.path("mac").asText();
             ObjectNode body = ((ObjectNode) n).deepCopy();
             body.remove("mac");

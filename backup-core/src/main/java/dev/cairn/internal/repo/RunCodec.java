@@ -1,8 +1,8 @@
 package dev.cairn.internal.repo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cairn.internal.util.JsonTree;
 import dev.cairn.IntegrityException;
 import dev.cairn.schedule.JobKind;
 import dev.cairn.schedule.JobRun;
@@ -16,7 +16,6 @@ import java.time.Instant;
 public final class RunCodec {
     public static final byte[] AD = "cairn-run-v1".getBytes(StandardCharsets.US_ASCII);
     public static final String PREFIX = "runs/";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private RunCodec() {
     }
@@ -47,7 +46,7 @@ public final class RunCodec {
     }
 
     public static byte[] encode(JobRun r) {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = JsonTree.createObjectNode();
         n.put("version", 1);
         n.put("job", r.job());
         n.put("kind", r.kind().id());
@@ -64,16 +63,12 @@ public final class RunCodec {
         n.put("snapshot", r.snapshotId());
         n.put("bytesRead", r.bytesRead());
         n.put("bytesAdded", r.bytesAdded());
-        try {
-            return JSON.writeValueAsBytes(n);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return JsonTree.writeValueAsBytes(n);
     }
 
     public static JobRun decode(String id, byte[] json) {
         try {
-            JsonNode n = JSON.readTree(json);
+            JsonNode n = JsonTree.readTree(json);
             if (n.path("version").asInt() != 1) {
                 throw new IntegrityException("run " + id + " has unsupported version " + n.path("version"));
             }

@@ -1,9 +1,9 @@
 package dev.cairn.internal.repo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cairn.internal.util.JsonTree;
 import dev.cairn.IntegrityException;
 import dev.cairn.snapshot.Snapshot;
 import dev.cairn.snapshot.SnapshotSummary;
@@ -21,13 +21,12 @@ import java.util.Optional;
 /** Snapshot manifests as JSON (docs/format.md, "Snapshots"). */
 public final class SnapshotCodec {
     public static final byte[] AD = "cairn-snapshot-v1".getBytes(StandardCharsets.US_ASCII);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private SnapshotCodec() {
     }
 
     public static byte[] encode(Snapshot s) {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = JsonTree.createObjectNode();
         n.put("version", 1);
         n.put("time", s.time().toString());
         n.put("host", s.host());
@@ -62,16 +61,12 @@ public final class SnapshotCodec {
         ObjectNode facts = n.putObject("facts");
         s.facts().entrySet().stream().sorted(Map.Entry.comparingByKey())
                 .forEach(e -> facts.put(e.getKey(), e.getValue()));
-        try {
-            return JSON.writeValueAsBytes(n);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return JsonTree.writeValueAsBytes(n);
     }
 
     public static Snapshot decode(String id, byte[] json) {
         try {
-            JsonNode n = JSON.readTree(json);
+            JsonNode n = JsonTree.readTree(json);
             if (n == null || !n.isObject()) {
                 throw new IntegrityException("snapshot " + id + " is not a JSON object");
             }
