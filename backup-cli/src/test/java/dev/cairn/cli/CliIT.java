@@ -419,9 +419,9 @@ class CliIT {
     }
 
     /**
-     * A heap too small for the work (here the key derivation's 64 MiB, under CAIRN_HEAP=40m) ends
-     * with one line saying what to raise, not a JVM stack trace; a CAIRN_HEAP that is not a size is
-     * refused before the JVM starts.
+     * A heap too small for the work (here the key derivation's 64 MiB, in Java under a 40 MiB heap:
+     * the native derivation keeps its memory off the heap) ends with one line saying what to raise,
+     * not a JVM stack trace; a CAIRN_HEAP that is not a size is refused before the JVM starts.
      */
     @Test
     void outOfMemory_namesTheHeapToRaise_throughTheLauncher() throws IOException {
@@ -429,7 +429,7 @@ class CliIT {
         Map<String, String> e = new HashMap<>(env);
         e.put("JAVA_HOME", System.getProperty("java.home"));
         e.put("CAIRN_REPOSITORY", tmp.resolve("small-heap").toString());
-        e.put("CAIRN_HEAP", "40m");
+        e.put("CAIRN_JAVA_OPTS", "-XX:+UseSerialGC -Xmx40m -Dcairn.native.kdf=none");
         e.remove("CAIRN_KDF_MEMORY_KIB"); // the default key derivation: 64 MiB
         e.remove("CAIRN_KDF_ITERATIONS");
         Launched init = launch(launcher, e, "init");
@@ -437,6 +437,7 @@ class CliIT {
         assertThat(init.out()).startsWith("cairn: Out of memory").contains("CAIRN_HEAP=512m").doesNotContain("\tat ");
         assertThat(tmp.resolve("small-heap").resolve("config")).doesNotExist();
 
+        e.remove("CAIRN_JAVA_OPTS");
         e.put("CAIRN_HEAP", "lots");
         Launched bad = launch(launcher, e, "snapshots");
         assertThat(bad.code()).isEqualTo(2);
