@@ -40,6 +40,16 @@ class Argon2KdfTest {
             return true;
         }
 
+        /** Runs {@code check} with this filler, then switches back to the default. */
+        void run(Runnable check) {
+            assertThat(use()).isTrue();
+            try {
+                check.run();
+            } finally {
+                reset();
+            }
+        }
+
         static void reset() {
             Argon2Native.select(2);
             Argon2Kdf.useNative(true);
@@ -60,12 +70,7 @@ class Argon2KdfTest {
     @ParameterizedTest
     @MethodSource("fillers")
     void rfc9106_argon2idTestVector(Filler filler) {
-        assertThat(filler.use()).isTrue();
-        try {
-            rfcVector();
-        } finally {
-            Filler.reset();
-        }
+        filler.run(Argon2KdfTest::rfcVector);
     }
 
     private static void rfcVector() {
@@ -83,12 +88,7 @@ class Argon2KdfTest {
     @ParameterizedTest
     @MethodSource("fillers")
     void sameKeysAsBouncyCastle_overManyParameterSets(Filler filler) {
-        assertThat(filler.use()).isTrue();
-        try {
-            sameKeysAsBouncyCastle();
-        } finally {
-            Filler.reset();
-        }
+        filler.run(Argon2KdfTest::sameKeysAsBouncyCastle);
     }
 
     private static void sameKeysAsBouncyCastle() {
@@ -114,12 +114,7 @@ class Argon2KdfTest {
     @ParameterizedTest
     @MethodSource("fillers")
     void derive_matchesBouncyCastle_atTheDefaults_andZeroesThePassword(Filler filler) {
-        assertThat(filler.use()).isTrue();
-        try {
-            atTheDefaults();
-        } finally {
-            Filler.reset();
-        }
+        filler.run(Argon2KdfTest::atTheDefaults);
     }
 
     private static void atTheDefaults() {
