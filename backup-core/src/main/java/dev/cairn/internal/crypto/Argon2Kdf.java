@@ -165,10 +165,17 @@ public final class Argon2Kdf {
      * words; either is all zeroes when allocated.
      */
     private record Region(long[] array, long address, long words) {
+        /** Gives a native mapping back (an array is left to the collector). */
         void free() {
             if (array == null) {
                 Argon2Native.unmap(address, words * Long.BYTES);
             }
+        }
+
+        /** This memory laid out for a derivation. */
+        Memory open(int lanes, int laneLength, int segment, int blocks, int passes) {
+            return array != null ? new HeapMemory(array, lanes, laneLength, segment, blocks, passes)
+                    : new NativeMemory(this, lanes, laneLength, segment, blocks, passes);
         }
     }
 
@@ -214,8 +221,7 @@ public final class Argon2Kdf {
         if (r == null) {
             r = allocate(words);
         }
-        return r.array() != null ? new HeapMemory(r.array(), lanes, laneLength, segment, blocks, passes)
-                : new NativeMemory(r.address(), lanes, laneLength, segment, blocks, passes);
+        return r.open(lanes, laneLength, segment, blocks, passes);
     }
 
     /** The words of the prepared memory a derivation would take, 0 when none is held. */
@@ -309,11 +315,13 @@ public final class Argon2Kdf {
 
     /** The memory as a native mapping, filled by {@link Argon2Native}. */
     private static final class NativeMemory extends Memory {
+        private final Region region;
         private final long address;
 
-        NativeMemory(long address, int lanes, int laneLength, int segment, int blocks, int passes) {
+        NativeMemory(Region region, int lanes, int laneLength, int segment, int blocks, int passes) {
             super(lanes, laneLength, segment, blocks, passes);
-            this.address = address;
+            this.region = region;
+            this.address = region.address();
         }
 
         @Override
@@ -341,11 +349,10 @@ public final class Argon2Kdf {
 
         @Override
         void release(boolean wiped) {
-            long bytes = (long) blocks * BLOCK_BYTES;
             if (!wiped) {
-                Argon2Native.wipe(address, 0, bytes);
+                Argon2Native.wipe(address, 0, region.words() * Long.BYTES);
             }
-            Argon2Native.unmap(address, bytes);
+            region.free();
         }
     }
 
