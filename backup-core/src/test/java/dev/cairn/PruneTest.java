@@ -544,6 +544,27 @@ class PruneTest {
         return Files.exists(dir.resolve(PackFormat.name(pack)));
     }
 
+    /**
+     * A temporary file written moments ago (a starting backup's lock, before it is linked into
+     * place) survives even a prune without a grace period; one left idle for hours does not.
+     */
+    @Test
+    void pruneWithoutGrace_keepsTemporariesBeingWritten() throws IOException {
+        Path dir = tmp.resolve("repo");
+        try (Repository repo = small(TestRepos.fast(dir)).init()) {
+            History h = new History(tmp.resolve("src"));
+            write(h.src, "a", 1);
+            h.backup(repo);
+            Path idle = Files.write(dir.resolve("locks/.killed.cairn-tmp"), new byte[64]);
+            Files.setLastModifiedTime(idle, java.nio.file.attribute.FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+            Path writing = Files.write(dir.resolve("locks/.starting.cairn-tmp"), new byte[64]);
+            PruneResult r = repo.prune().gracePeriod(Duration.ZERO).run();
+            assertThat(writing).as("just written: a backup may be about to link it").exists();
+            assertThat(idle).doesNotExist();
+            assertThat(r.messages()).anyMatch(m -> m.contains("1 temporary file(s)"));
+        }
+    }
+
     /** A staged pack of a killed backup is deleted by prune once untouched for the grace period. */
     @Test
     void prune_removesStagedPacksOfKilledBackups_afterGrace() throws IOException {

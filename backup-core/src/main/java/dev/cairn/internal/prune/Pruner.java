@@ -56,6 +56,12 @@ public final class Pruner {
      * directories of 2,500 files held 160,000 decoded entries, ~50 MiB of a 128 MiB heap).
      */
     private static final int MARK_BATCH = 16;
+    /**
+     * How long a temporary file must have gone unmodified, whatever the grace period, before a prune
+     * deletes it: a write in progress touches its temporary within seconds (a staged pack as its
+     * pieces come, a put's file before it is linked).
+     */
+    static final Duration TEMPORARY_IDLE = Duration.ofHours(1);
 
     /** The options of one run. */
     public record Options(Duration gracePeriod, double repackBelow, boolean dryRun, boolean unindexedWithoutGrace,
@@ -356,8 +362,12 @@ public final class Pruner {
                     removedCount(indexedBlobs, lookup, newIndex, toCopy), true);
         }
         // Temporaries of writes whose process was killed (a local repository's staged packs), not
-        // modified for the grace period, so that no running backup is still writing them.
-        int temporaries = backend.removeStaleTemporaries(now.minus(o.gracePeriod()));
+        // modified for the grace period and at least TEMPORARY_IDLE, so that no running write is
+        // still using them: a lock is written to a temporary before it exists, so the prune's own
+        // exclusive lock does not cover it (with --grace 0 a prune deleted a starting backup's lock
+        // file between its write and its link, and the backup failed).
+        Duration idle = o.gracePeriod().compareTo(TEMPORARY_IDLE) > 0 ? o.gracePeriod() : TEMPORARY_IDLE;
+        int temporaries = backend.removeStaleTemporaries(now.minus(idle));
         if (temporaries > 0) {
             messages.add("Removed " + temporaries + " temporary file(s) that killed processes left behind.");
         }
