@@ -119,13 +119,16 @@ abstract class RepoCommand implements Callable<Integer> {
     }
 
     /**
-     * In a process of its own: the key derivation's 64 MiB are garbage in the old generation once
-     * the repository is open. Collected while little else is live (~25 ms, a full collection of
-     * ~7 MB) rather than in the promotion failures and full collections they cause once the work
-     * starts (a restore of a dump: 235 ms in its first three collections).
+     * In a process of its own, when the key derivation ran in Java: its 64 MiB are garbage in the
+     * old generation once the repository is open. Collected while little else is live (~25 ms, a
+     * full collection of ~7 MB) rather than in the promotion failures and full collections they
+     * cause once the work starts (a restore of a dump: 235 ms in its first three collections). The
+     * native derivation (the default) leaves nothing on the heap: no collection then.
      */
     static void collectKeyMemory() {
-        System.gc();
+        if (dev.cairn.internal.crypto.Argon2Kdf.usedHeap()) {
+            System.gc();
+        }
     }
 
     /** Opens the repository with its password. */

@@ -106,18 +106,29 @@ public final class LocalBackend implements Backend {
         Path tmp = dir.resolve(".staged." + UUID.randomUUID() + TMP_SUFFIX);
         FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         return new Staged() {
-            // Pieces (blobs of a few KiB) gather here: one write call per IO_SLICE, not per blob.
-            private final byte[] buf = new byte[IO_SLICE];
+            // Pieces (blobs of a few KiB) gather here: one write call per IO_SLICE, not per blob. The
+            // buffer grows to IO_SLICE as pieces come: a pack of chunks larger than that (a large
+            // file's) writes them directly and buffers only its header, and a new 256 KiB per pack
+            // was garbage that outlived young collections.
+            private byte[] buf = new byte[8 << 10];
             private int buffered;
             private boolean done;
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
                 if (buffered + len > buf.length) {
-                    flush();
-                    if (len > buf.length) {
-                        LocalBackend.write(ch, b, off, len);
-                        return;
+                    if (buffered + len > IO_SLICE) {
+                        flush();
+                        if (len > IO_SLICE) {
+                            LocalBackend.write(ch, b, off, len);
+                            return;
+                        }
+                    }
+                    if (len + buffered > buf.length) {
+                        int size = Math.min(IO_SLICE, Math.max(2 * buf.length, Integer.highestOneBit(buffered + len - 1) << 1));
+                        byte[] bigger = new byte[size];
+                        System.arraycopy(buf, 0, bigger, 0, buffered);
+                        buf = bigger;
                     }
                 }
                 System.arraycopy(b, off, buf, buffered, len);

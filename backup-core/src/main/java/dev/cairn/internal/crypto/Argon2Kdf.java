@@ -159,6 +159,8 @@ public final class Argon2Kdf {
     private static final java.util.concurrent.atomic.AtomicInteger ALLOCATIONS = new java.util.concurrent.atomic.AtomicInteger();
     /** Whether memory is filled by {@link Argon2Native} (when it loaded); tests switch it. */
     private static volatile boolean nativeFill = Argon2Native.available();
+    /** See {@link #usedHeap}. */
+    private static volatile boolean heapUsed;
 
     /**
      * A derivation's memory: a Java array, or a native mapping ({@link Argon2Native}) of as many
@@ -202,7 +204,17 @@ public final class Argon2Kdf {
                 return new Region(null, address, words);
             }
         }
+        heapUsed = true;
         return new Region(new long[Math.toIntExact(words)], 0, words);
+    }
+
+    /**
+     * Whether a derivation of this JVM had its memory on the Java heap (the Java filler): garbage in
+     * the old generation once it is done, which a process of its own may collect at once. With the
+     * native filler the memory is unmapped when the derivation ends.
+     */
+    public static boolean usedHeap() {
+        return heapUsed;
     }
 
     /** A derivation's memory: the prepared region if it has that size, else a new one. */

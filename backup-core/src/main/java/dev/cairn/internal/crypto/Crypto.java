@@ -101,6 +101,21 @@ public final class Crypto {
     /** Encrypts under the primary key; output is {@link #OVERHEAD} bytes longer than the input. */
     public byte[] encrypt(byte[] plain, int off, int len, byte[] ad) {
         byte[] out = new byte[len + OVERHEAD];
+        encrypt(plain, off, len, ad, out);
+        return out;
+    }
+
+    /**
+     * As {@link #encrypt(byte[], int, int, byte[])}, into {@code out[0, len + OVERHEAD)}, which must
+     * not overlap the input: a backup's workers seal each new chunk into a buffer of their own rather
+     * than a new array per chunk (a gigabyte of new data allocated a gigabyte of ciphertext arrays,
+     * which outlived young collections and filled the old generation). Returns the length written.
+     */
+    public int encrypt(byte[] plain, int off, int len, byte[] ad, byte[] out) {
+        int total = len + OVERHEAD;
+        if (out.length < total) {
+            throw new IllegalArgumentException("output buffer of " + out.length + " bytes, " + total + " needed");
+        }
         System.arraycopy(primaryPrefix, 0, out, 0, PREFIX);
         byte[] iv = new byte[IV];
         random.nextBytes(iv);
@@ -117,10 +132,10 @@ public final class Crypto {
                 pos += SEGMENT;
             }
             outPos += c.doFinal(plain, pos, end - pos, out, outPos);
-            if (outPos != out.length) {
-                throw new IllegalStateException("AES-GCM produced " + outPos + " bytes, expected " + out.length);
+            if (outPos != total) {
+                throw new IllegalStateException("AES-GCM produced " + outPos + " bytes, expected " + total);
             }
-            return out;
+            return total;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("encryption failed", e);
         }

@@ -15,6 +15,7 @@ import dev.cairn.internal.repo.BlobLocation;
 import dev.cairn.internal.repo.IndexFormat;
 import dev.cairn.internal.repo.PackFormat;
 import dev.cairn.internal.repo.RepoConfig;
+import dev.cairn.internal.util.BufferPool;
 import dev.cairn.internal.util.Id;
 
 import java.io.IOException;
@@ -60,6 +61,14 @@ public final class BlobStore {
     private final long indexEveryNanos;
     /** One reusable compression buffer per worker: no multi-MiB allocation per chunk. */
     private final ThreadLocal<byte[][]> compressBuffers = ThreadLocal.withInitial(() -> new byte[1][]);
+    /** One reusable buffer per worker for the encrypted blob, which the open pack copies. */
+    private final ThreadLocal<byte[][]> sealBuffers = ThreadLocal.withInitial(() -> new byte[1][]);
+    /**
+     * Reused arrays: the copies of new chunks that {@link #submitData(byte[], int, int)} hands to a
+     * worker, and the compression and encryption buffers of chunks larger than a worker keeps
+     * ({@link #KEPT_BUFFER}); up to the in-flight budget kept idle.
+     */
+    private final BufferPool buffers;
     private volatile long lastIndexWrite = System.nanoTime();
     /**
      * Closed packs are stored by uploader threads, at most {@link #UPLOADS} at a time, while the
@@ -105,6 +114,7 @@ public final class BlobStore {
         this.workers = workers;
         this.budgetBytes = Math.max(budgetBytes, config.maxChunk());
         this.budget = new Semaphore(this.budgetBytes);
+        this.buffers = new BufferPool(2L * this.budgetBytes);
         this.zstd = ThreadLocal.withInitial(() -> {
             ZstdCompressCtx c = new ZstdCompressCtx();
             c.setLevel(level);
@@ -125,6 +135,11 @@ public final class BlobStore {
 
     public BlobIndex index() {
         return index;
+    }
+
+    /** Arrays {@link #buffers} has made (tests: reuse means few). */
+    long buffersCreated() {
+        return buffers.created();
     }
 
     /** Blobs claimed and not yet indexed (tests: none once a store is flushed). */
@@ -178,8 +193,13 @@ public final class BlobStore {
             inFlight.remove(id);
             throw e;
         }
+        byte[] pooled = null;
         try {
-            byte[] chunk = copy ? dev.cairn.internal.util.Bytes.copy(buf, off, off + len) : buf;
+            if (copy) {
+                pooled = buffers.take(len);
+                System.arraycopy(buf, off, pooled, 0, len);
+            }
+            byte[] chunk = copy ? pooled : buf;
             int from = copy ? 0 : off;
             return CompletableFuture.supplyAsync(() -> {
                 try {
@@ -187,10 +207,14 @@ public final class BlobStore {
                 } catch (IOException e) {
                     throw new CompletionException(e);
                 } finally {
+                    if (copy) {
+                        buffers.give(chunk);
+                    }
                     budget.release(cost);
                 }
             }, workers);
         } catch (RuntimeException e) {
+            buffers.give(pooled);
             budget.release(cost);
             inFlight.remove(id);
             throw e;
@@ -276,30 +300,44 @@ public final class BlobStore {
         byte[] payload = plain;
         int pOff = off;
         int pLen = len;
-        if ("zstd".equals(config.compression()) && len > 64) {
-            byte[] dst = compressBuffer(len);
-            long n = zstd.get().compressByteArray(dst, 0, dst.length, plain, off, len);
-            if (n < len - len / 64) {
-                payload = dst;
-                pOff = 0;
-                pLen = (int) n;
-                compression = BlobLocation.COMPRESSION_ZSTD;
+        byte[] dst = null;
+        byte[] enc = null;
+        try {
+            if ("zstd".equals(config.compression()) && len > 64) {
+                dst = buffer(compressBuffers, (int) Zstd.compressBound(len));
+                long n = zstd.get().compressByteArray(dst, 0, dst.length, plain, off, len);
+                if (n < len - len / 64) {
+                    payload = dst;
+                    pOff = 0;
+                    pLen = (int) n;
+                    compression = BlobLocation.COMPRESSION_ZSTD;
+                }
             }
+            enc = buffer(sealBuffers, pLen + Crypto.OVERHEAD);
+            int encLength = crypto.encrypt(payload, pOff, pLen, BlobLocation.associatedData(type, compression, id), enc);
+            (type == BlobLocation.DATA ? dataBlobsAdded : treeBlobsAdded).incrementAndGet();
+            bytesAdded.addAndGet(len);
+            addToPack(id, type, compression, enc, encLength, len);
+            return id;
+        } finally {
+            release(dst);
+            release(enc);
         }
-        byte[] enc = crypto.encrypt(payload, pOff, pLen, BlobLocation.associatedData(type, compression, id));
-        (type == BlobLocation.DATA ? dataBlobsAdded : treeBlobsAdded).incrementAndGet();
-        bytesAdded.addAndGet(len);
-        addToPack(id, type, compression, enc, len);
-        return id;
     }
 
     /** Appends a stored blob to the open pack of its type; uploads the pack it closes, if any. */
     private void addToPack(Id id, int type, int compression, byte[] enc, int plainLength) throws IOException {
+        addToPack(id, type, compression, enc, enc.length, plainLength);
+    }
+
+    /** As above with the stored blob in {@code enc[0, encLength)}, which the pack copies. */
+    private void addToPack(Id id, int type, int compression, byte[] enc, int encLength, int plainLength)
+            throws IOException {
         PackFormat.Builder full = null;
         synchronized (packLocks[type]) {
             PackFormat.Builder b = packs[type];
-            if (b != null && b.count() > 0 && (b.size() + (long) enc.length > config.packSize()
-                    || b.finishedSize(enc.length) > config.packSize() + PACK_HEADROOM || b.count() >= MAX_PACK_BLOBS)) {
+            if (b != null && b.count() > 0 && (b.size() + (long) encLength > config.packSize()
+                    || b.finishedSize(encLength) > config.packSize() + PACK_HEADROOM || b.count() >= MAX_PACK_BLOBS)) {
                 // This blob would overflow the pack: close it first, so packs stay within packSize and
                 // the header of many small blobs still fits a buffer of packSize + PACK_HEADROOM.
                 full = b;
@@ -310,7 +348,7 @@ public final class BlobStore {
                     if (discarded) {
                         throw new IOException("the backup was stopped by an earlier failure");
                     }
-                    int hint = type == BlobLocation.DATA ? Math.max(config.packSize(), enc.length) + PACK_HEADROOM
+                    int hint = type == BlobLocation.DATA ? Math.max(config.packSize(), encLength) + PACK_HEADROOM
                             : 1 << 20;
                     // A remote repository's cache keeps a copy of each new pack of trees: the next
                     // backup reads its parent's trees from it.
@@ -318,7 +356,7 @@ public final class BlobStore {
                             ? PackFormat.Builder.of(c.stageKept("data/", hint))
                             : PackFormat.Builder.of(backend, hint);
                 }
-                b.add(id, type, compression, enc, plainLength);
+                b.add(id, type, compression, enc, encLength, plainLength);
             } catch (IOException e) {
                 // A pack that could not be written (a full disk) is dropped, and the backup fails: the
                 // blobs it held are in no stored pack, so no snapshot may name them; the next backup
@@ -329,7 +367,7 @@ public final class BlobStore {
                 throw packWriteFailed(e);
             }
         }
-        bytesStored.addAndGet(enc.length);
+        bytesStored.addAndGet(encLength);
         if (full != null) {
             startUpload(full);
         }
@@ -458,16 +496,26 @@ public final class BlobStore {
 
     private static final int KEPT_BUFFER = (int) Zstd.compressBound(2 << 20);
 
-    private byte[] compressBuffer(int len) {
-        int need = (int) Zstd.compressBound(len);
+    /**
+     * This worker's buffer of {@code holder}, or for a rare large chunk (up to 8 MiB) one from
+     * {@link #buffers}, to be given back by {@link #release}.
+     */
+    private byte[] buffer(ThreadLocal<byte[][]> holder, int need) {
         if (need > KEPT_BUFFER) {
-            return new byte[need]; // a rare large chunk: not kept per worker (up to 8 MiB each)
+            return buffers.take(need);
         }
-        byte[][] holder = compressBuffers.get();
-        if (holder[0] == null) {
-            holder[0] = new byte[KEPT_BUFFER];
+        byte[][] h = holder.get();
+        if (h[0] == null) {
+            h[0] = new byte[KEPT_BUFFER];
         }
-        return holder[0];
+        return h[0];
+    }
+
+    /** Gives back a buffer of {@link #buffer} that came from {@link #buffers}; null is ignored. */
+    private void release(byte[] b) {
+        if (b != null && b.length > KEPT_BUFFER) {
+            buffers.give(b);
+        }
     }
 
     private void upload(PackFormat.Builder b) throws IOException {

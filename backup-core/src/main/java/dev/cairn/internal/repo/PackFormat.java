@@ -71,11 +71,17 @@ public final class PackFormat {
         }
 
         public void add(Id id, int type, int compression, byte[] stored, int plainLength) throws java.io.IOException {
-            if (length + (long) stored.length > Integer.MAX_VALUE - (1 << 24)) {
+            add(id, type, compression, stored, stored.length, plainLength);
+        }
+
+        /** As {@link #add(Id, int, int, byte[], int)} with the stored blob in {@code stored[0, storedLength)}. */
+        public void add(Id id, int type, int compression, byte[] stored, int storedLength, int plainLength)
+                throws java.io.IOException {
+            if (length + (long) storedLength > Integer.MAX_VALUE - (1 << 24)) {
                 throw new IllegalStateException("pack too large");
             }
-            entries.add(new BlobLocation(id, null, length, stored.length, plainLength, type, compression));
-            write(stored, 0, stored.length);
+            entries.add(new BlobLocation(id, null, length, storedLength, plainLength, type, compression));
+            write(stored, 0, storedLength);
         }
 
         private void write(byte[] b, int off, int len) throws java.io.IOException {

@@ -44,6 +44,23 @@ class CryptoTest {
     }
 
     @Test
+    void encryptIntoBuffer_reusedWithStaleBytes_decryptsAndRejectsShortBuffer() {
+        byte[] ad = {7};
+        byte[] out = new byte[2 * 1024 * 1024];
+        java.util.Arrays.fill(out, (byte) 0x5a); // a reused buffer: old data beyond the blob stays
+        for (int len : new int[]{0, 1, 16 * 1024, 16 * 1024 + 1, 1024 * 1024 + 3}) {
+            byte[] plain = new byte[len + 10];
+            new Random(len).nextBytes(plain);
+            int n = crypto.encrypt(plain, 5, len, ad, out);
+            assertThat(n).isEqualTo(len + Crypto.OVERHEAD);
+            byte[] ct = java.util.Arrays.copyOf(out, n);
+            assertThat(crypto.decrypt(ct, ad, "x")).isEqualTo(java.util.Arrays.copyOfRange(plain, 5, 5 + len));
+        }
+        assertThatThrownBy(() -> crypto.encrypt(new byte[100], 0, 100, ad, new byte[100 + Crypto.OVERHEAD - 1]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needed");
+    }
+
+    @Test
     void masterKey_roundTripsThroughSerialization() {
         MasterKey again = MasterKey.parse(master.serialize());
         Crypto c2 = new Crypto(again);

@@ -68,4 +68,47 @@ class BlobStoreTest {
             }
         }
     }
+
+    /**
+     * New chunks handed over in a buffer the caller then overwrites (a file's chunker) are copied
+     * into reused arrays, and chunks larger than a worker's kept buffers are compressed and
+     * encrypted in reused ones too: 400 chunks of up to 3 MiB make about a hundred arrays, not 480, and each blob reads back as it was, though the arrays held other chunks before.
+     */
+    @Test
+    void newChunks_reuseTheirArrays_andReadBackIntact() throws Exception {
+        Pipelines p = Pipelines.at(tmp);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            BlobStore store = new BlobStore(p.backend(), p.crypto(), p.config(), BlobIndex.empty(), pool, 4 << 20,
+                    Duration.ofHours(1));
+            java.util.Random r = new java.util.Random(11);
+            byte[] buf = new byte[3 << 20];
+            List<CompletableFuture<Id>> ids = new ArrayList<>();
+            List<byte[]> expected = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                int len = i % 10 == 0 ? (5 << 19) + r.nextInt(1 << 19) : (64 << 10) + r.nextInt(1 << 20);
+                if (i % 3 == 0) {
+                    java.util.Arrays.fill(buf, 0, len, (byte) i); // compressible
+                    buf[r.nextInt(len)] = 1;
+                } else {
+                    r.nextBytes(buf);
+                }
+                int off = r.nextInt(buf.length - len + 1);
+                expected.add(java.util.Arrays.copyOfRange(buf, off, off + len));
+                ids.add(store.submitData(buf, off, len));
+            }
+            store.drain();
+            store.flush();
+            assertThat(store.dataBlobsAdded.get()).isEqualTo(400);
+            BlobIndex index = p.indexFromFiles();
+            for (int i = 0; i < ids.size(); i++) {
+                assertThat(BlobStore.read(p.backend(), p.crypto(), index, ids.get(i).get())).isEqualTo(expected.get(i));
+            }
+            // 480 arrays taken (400 copies, 40 compression and 40 encryption buffers): ~100 made
+            // for these sizes spread over 64 KiB-3 MiB (without reuse, one per take).
+            assertThat(store.buffersCreated()).isLessThan(200);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
