@@ -73,6 +73,9 @@ public final class BackupRun implements SourceSession, AutoCloseable {
     private final java.util.concurrent.ExecutorService readers;
     private final java.util.concurrent.Semaphore readSlots = new java.util.concurrent.Semaphore(READ_AHEAD);
     private final ThreadLocal<ChunkReader> readerChunkers;
+    /** The buffers of the {@link ReadAhead} in front of each large file, reused from file to file. */
+    private final dev.cairn.internal.util.BufferPool readAheadBuffers =
+            new dev.cairn.internal.util.BufferPool(ReadAhead.BUFFERS * (long) dev.cairn.internal.util.Bytes.IO_SLICE);
     private volatile Throwable readFailure;
     private CompletableFuture<Id> rootTree;
     private final Dir root;
@@ -225,7 +228,7 @@ public final class BackupRun implements SourceSession, AutoCloseable {
             // The batches are read ahead into their own buffers (ChunkReader#chunkBatches).
             return read(path, m, content, chunker, true);
         }
-        try (ReadAhead ahead = new ReadAhead(content)) {
+        try (ReadAhead ahead = new ReadAhead(content, readAheadBuffers)) {
             return read(path, m, ahead, chunker, false);
         }
     }

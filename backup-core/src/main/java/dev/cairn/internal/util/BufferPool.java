@@ -34,7 +34,7 @@ public final class BufferPool {
     }
 
     /** The size of the class of {@code length}: the smallest of GRAIN x 2^k x (4, 5, 6, 7)/4 not below it. */
-    static int classSize(int length) {
+    public static int classSize(int length) {
         if (length <= GRAIN) {
             return GRAIN;
         }

@@ -17,7 +17,8 @@ import java.util.concurrent.BlockingQueue;
  * before it.
  */
 public final class ReadAhead extends InputStream {
-    private static final int BUFFERS = 4;
+    /** Buffers of {@link Bytes#IO_SLICE} bytes per stream. */
+    public static final int BUFFERS = 4;
     /**
      * IO_SLICE: the JDK reads into a heap array through a temporary direct buffer, cached per thread
      * only up to that size (see Bytes); 1 MiB buffers cost 20 MiB of RSS and read no faster.
@@ -25,14 +26,26 @@ public final class ReadAhead extends InputStream {
     private static final int BUFFER_SIZE = Bytes.IO_SLICE;
 
     private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(BUFFERS);
+    private final BufferPool buffers;
     private final BufferReader reader;
     private volatile boolean closed;
     private BufferReader.Filled current;
     private int pos;
 
     public ReadAhead(InputStream source) {
+        this(source, null);
+    }
+
+    /**
+     * Reads ahead into buffers taken from {@code buffers} (null: new ones), given back by
+     * {@link #close} once the reading thread has ended: a backup reads every large file through one
+     * of these, and a new megabyte per file lived for the file's whole read, was promoted, and
+     * became garbage in the old generation when the file ended.
+     */
+    public ReadAhead(InputStream source, BufferPool buffers) {
+        this.buffers = buffers;
         for (int i = 0; i < BUFFERS; i++) {
-            free.add(new byte[BUFFER_SIZE]);
+            free.add(buffers != null ? buffers.take(BUFFER_SIZE) : new byte[BUFFER_SIZE]);
         }
         reader = new BufferReader(source, free, BUFFERS, 0);
     }
@@ -73,9 +86,35 @@ public final class ReadAhead extends InputStream {
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
         closed = true;
         reader.close();
+        if (buffers == null) {
+            return;
+        }
+        // Given back only once no thread can write them: normally the reader has met the end
+        // already; one still blocked in a read keeps its buffers, which go to the collector.
+        try {
+            if (!reader.ended(RETURN_WAIT_MILLIS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        if (current != null) {
+            buffers.give(current.buf());
+            current = null;
+        }
+        for (byte[] b; (b = free.poll()) != null; ) {
+            buffers.give(b);
+        }
     }
+
+    /** How long {@link #close} waits for the reading thread before leaving its buffers to the collector. */
+    private static final long RETURN_WAIT_MILLIS = 20;
 
     /** Whether the reading thread has ended within {@code millis} (tests). */
     boolean readerEnded(long millis) throws InterruptedException {

@@ -71,8 +71,9 @@ class BlobStoreTest {
 
     /**
      * New chunks handed over in a buffer the caller then overwrites (a file's chunker) are copied
-     * into reused arrays, and chunks larger than a worker's kept buffers are compressed and
-     * encrypted in reused ones too: 400 chunks of up to 3 MiB make about a hundred arrays, not 480, and each blob reads back as it was, though the arrays held other chunks before.
+     * into reused arrays: 400 chunks of 64 KiB to 3 MiB make about a hundred, not 400; chunks
+     * larger than a worker's first buffers (2 MiB) grow them. Each blob reads back as it was,
+     * though the arrays held other chunks before.
      */
     @Test
     void newChunks_reuseTheirArrays_andReadBackIntact() throws Exception {
@@ -104,8 +105,7 @@ class BlobStoreTest {
             for (int i = 0; i < ids.size(); i++) {
                 assertThat(BlobStore.read(p.backend(), p.crypto(), index, ids.get(i).get())).isEqualTo(expected.get(i));
             }
-            // 480 arrays taken (400 copies, 40 compression and 40 encryption buffers): ~100 made
-            // for these sizes spread over 64 KiB-3 MiB (without reuse, one per take).
+            // ~100 copies' arrays made for these sizes spread over 64 KiB-3 MiB (without reuse, 400).
             assertThat(store.buffersCreated()).isLessThan(200);
         } finally {
             pool.shutdownNow();

@@ -56,6 +56,23 @@ class ReadAheadTest {
         assertThat(got.toByteArray()).isEqualTo(data);
     }
 
+    /** Streams read one after the other through a pool share its buffers, and each reads back exactly. */
+    @Test
+    void buffersOfAPool_goBackAtClose_andServeTheNextStream() throws IOException {
+        BufferPool pool = new BufferPool(ReadAhead.BUFFERS * (long) Bytes.IO_SLICE);
+        for (int i = 0; i < 5; i++) {
+            byte[] data = new byte[1_000_000 + i * 77_777];
+            new Random(10 + i).nextBytes(data);
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            try (ReadAhead in = new ReadAhead(source(data, null), pool)) {
+                in.transferTo(got);
+            }
+            assertThat(got.toByteArray()).isEqualTo(data);
+            assertThat(pool.idleBytes()).isEqualTo(ReadAhead.BUFFERS * (long) Bytes.IO_SLICE);
+        }
+        assertThat(pool.created()).isEqualTo(ReadAhead.BUFFERS);
+    }
+
     @Test
     void aFailureOfTheSource_comesAfterTheBytesBeforeIt() throws IOException {
         byte[] data = new byte[1_000_000];
