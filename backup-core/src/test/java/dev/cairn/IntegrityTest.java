@@ -212,6 +212,34 @@ class IntegrityTest {
     }
 
     /**
+     * Read-data reads each pack into a reused array, which may hold a longer pack's bytes after
+     * this one's: every pack of many sizes verifies on its own bytes, and a byte flipped in the
+     * smallest data pack (read after larger ones, in their arrays) names that pack alone.
+     */
+    @Test
+    void readData_packsOfManySizes_eachVerifiedOnItsOwnBytes() throws IOException {
+        Path src = Files.createDirectories(tmp.resolve("sizes"));
+        for (int i = 0; i < 12; i++) {
+            Files.write(src.resolve("f" + i), RepositoryRoundTripTest.random(100_000 + i * 150_000, 20 + i));
+        }
+        Path repoDir = tmp.resolve("repo");
+        backUp(src, repoDir);
+        try (Repository repo = TestRepos.fast(repoDir).open()) {
+            CheckReport clean = repo.check().readData(true).run();
+            assertThat(clean.ok()).as("%s", clean).isTrue();
+            assertThat(clean.packsRead()).isGreaterThan(4);
+        }
+        Path smallest = packs(repoDir).stream().filter(p -> p.toFile().length() > 60_000)
+                .min((x, y) -> Long.compare(x.toFile().length(), y.toFile().length())).orElseThrow();
+        flipByte(smallest, 10);
+        try (Repository repo = TestRepos.fast(repoDir).open()) {
+            CheckReport full = repo.check().readData(true).run();
+            assertThat(full.damagedPacks()).singleElement()
+                    .satisfies(d -> assertThat(d.pack()).isEqualTo(smallest.getFileName().toString()));
+        }
+    }
+
+    /**
      * A blob with a damaged copy in one pack and a good one in another (the file was backed up
      * again after a repair dropped it): `repair index` indexes the good copy and says so, `repair
      * snapshots --read-data` keeps the files that need it, and once every copy is damaged the blob

@@ -59,7 +59,10 @@ class VerificationLedgerTest {
         }
     }
 
-    /** Records which packs were downloaded whole (read-data reads a pack whole; structure checks read ranges). */
+    /**
+     * Records which packs were downloaded whole (read-data reads a pack whole, from offset 0 into a
+     * reused array; structure checks read headers, at the end).
+     */
     static final class RecordingBackend extends dev.cairn.testing.ForwardingBackend {
         final Set<String> packsRead = new LinkedHashSet<>();
 
@@ -73,6 +76,14 @@ class VerificationLedgerTest {
                 packsRead.add(name.substring(name.lastIndexOf('/') + 1));
             }
             return inner.get(name);
+        }
+
+        @Override
+        public synchronized byte[] get(String name, long offset, int length, byte[] buf) throws IOException {
+            if (name.startsWith("data/") && offset == 0) {
+                packsRead.add(name.substring(name.lastIndexOf('/') + 1));
+            }
+            return inner.get(name, offset, length, buf);
         }
 
         synchronized Set<String> take() {

@@ -46,6 +46,11 @@ public class ForwardingBackend implements Backend {
     }
 
     @Override
+    public byte[] get(String name, long offset, int length, byte[] buf) throws IOException {
+        return inner.get(name, offset, length, buf);
+    }
+
+    @Override
     public Optional<Long> stat(String name) throws IOException {
         return inner.stat(name);
     }

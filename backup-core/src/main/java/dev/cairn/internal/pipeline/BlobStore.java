@@ -72,10 +72,11 @@ public final class BlobStore {
      * Bytes by which the workers' kept buffers ({@link #compressBuffers}, {@link #sealBuffers})
      * have grown past {@link #KEPT_BUFFER} for larger chunks, at most {@link #keptLargeLimit}
      * (5 times the budget: both buffers of the largest chunks on two workers): beyond it, a large
-     * chunk's buffers are new arrays, as all were. In a shared pool, a large chunk's three arrays (copy, compressed, encrypted)
-     * overflowed it and were dropped, promoted when a young collection came meanwhile, and a 4 GB
-     * backup's old generation filled to its cap with them: peak RSS 4 GB / 1 GB 1.13-1.23 with a
-     * pool, 1.08 with buffers kept per worker. The bound keeps many cores from keeping 20 MiB each.
+     * chunk's buffers are new arrays, as all were. In a shared pool, a large chunk's three arrays
+     * (copy, compressed, encrypted) overflowed it and were dropped, promoted when a young
+     * collection came meanwhile, and a 4 GB backup's old generation filled to its cap with them:
+     * peak RSS 4 GB / 1 GB 1.13-1.23 with a pool, 1.02 kept per worker (bench/memory.sh). The
+     * bound keeps many cores from keeping 20 MiB each.
      */
     private final java.util.concurrent.atomic.AtomicLong keptLarge = new java.util.concurrent.atomic.AtomicLong();
     private final long keptLargeLimit;
