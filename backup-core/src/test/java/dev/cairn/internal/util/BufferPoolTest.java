@@ -77,6 +77,18 @@ class BufferPoolTest {
     }
 
     @Test
+    void smallLengths_getExactNewArrays_neverKept() {
+        BufferPool pool = new BufferPool(16 << 20);
+        byte[] small = pool.take(2_000);
+        assertThat(small).hasSize(2_000);
+        pool.give(small);
+        assertThat(pool.idleBytes()).isZero();
+        pool.give(pool.take(BufferPool.GRAIN));
+        assertThat(pool.take(2_000)).hasSize(2_000); // not the idle 64 KiB array
+        assertThat(pool.idleBytes()).isEqualTo(BufferPool.GRAIN);
+    }
+
+    @Test
     void negativeArguments_areRejected() {
         assertThatThrownBy(() -> new BufferPool(-1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new BufferPool(1).take(-1)).isInstanceOf(IllegalArgumentException.class);
