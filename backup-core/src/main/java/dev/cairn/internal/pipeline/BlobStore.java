@@ -65,7 +65,8 @@ public final class BlobStore {
     private final ThreadLocal<byte[][]> sealBuffers = ThreadLocal.withInitial(() -> new byte[1][]);
     /**
      * The copies of new chunks that {@link #submitData(byte[], int, int)} hands to a worker, reused
-     * (up to twice the in-flight budget kept idle).
+     * (up to the in-flight budget kept idle: a backup of many small files has its index and trees
+     * in the old generation, and twice that brought more full collections).
      */
     private final BufferPool buffers;
     /**
@@ -127,7 +128,7 @@ public final class BlobStore {
         this.workers = workers;
         this.budgetBytes = Math.max(budgetBytes, config.maxChunk());
         this.budget = new Semaphore(this.budgetBytes);
-        this.buffers = new BufferPool(2L * this.budgetBytes);
+        this.buffers = new BufferPool(this.budgetBytes);
         this.keptLargeLimit = 5L * this.budgetBytes;
         this.largestBuffer = (int) Math.max(Zstd.compressBound(config.maxChunk()), config.maxChunk() + (long) Crypto.OVERHEAD);
         this.zstd = ThreadLocal.withInitial(() -> {
@@ -510,17 +511,20 @@ public final class BlobStore {
      */
     private byte[] buffer(ThreadLocal<byte[][]> holder, int need) {
         byte[][] h = holder.get();
-        if (h[0] == null) {
-            h[0] = new byte[KEPT_BUFFER];
+        if (need <= KEPT_BUFFER && (h[0] == null || h[0].length < need)) {
+            // Up to KEPT_BUFFER, as large as the chunks met: a tree of small files keeps small ones
+            // (the old generation is where the index and the trees of such a backup live).
+            h[0] = new byte[BufferPool.classSize(need)];
+            return h[0];
         }
-        if (need <= h[0].length) {
+        if (h[0] != null && need <= h[0].length) {
             return h[0];
         }
         // At once the largest a chunk of this repository needs: grown step by step to the largest
         // chunk met so far, the buffers were still growing gigabytes into a backup, and a 1 GB
         // backup ended with less of the heap touched than a 4 GB one (peak RSS 145-165 / 181 MiB).
         int size = Math.max(need, largestBuffer);
-        long extra = size - h[0].length;
+        long extra = size - Math.max(KEPT_BUFFER, h[0] == null ? 0 : h[0].length);
         if (keptLarge.addAndGet(extra) <= keptLargeLimit) {
             h[0] = new byte[size];
             return h[0];
