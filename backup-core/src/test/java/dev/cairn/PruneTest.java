@@ -544,6 +544,15 @@ class PruneTest {
         return Files.exists(dir.resolve(PackFormat.name(pack)));
     }
 
+    /** Writes {@code bytes} zero bytes to {@code p}, last modified {@code age} ago. */
+    private static Path temporary(Path p, int bytes, Duration age) throws IOException {
+        Files.write(p, new byte[bytes]);
+        if (!age.isZero()) {
+            Files.setLastModifiedTime(p, java.nio.file.attribute.FileTime.from(Instant.now().minus(age)));
+        }
+        return p;
+    }
+
     /**
      * A temporary file written moments ago (a starting backup's lock, before it is linked into
      * place) survives even a prune without a grace period; one left idle for hours does not.
@@ -555,9 +564,8 @@ class PruneTest {
             History h = new History(tmp.resolve("src"));
             write(h.src, "a", 1);
             h.backup(repo);
-            Path idle = Files.write(dir.resolve("locks/.killed.cairn-tmp"), new byte[64]);
-            Files.setLastModifiedTime(idle, java.nio.file.attribute.FileTime.from(Instant.now().minus(Duration.ofHours(2))));
-            Path writing = Files.write(dir.resolve("locks/.starting.cairn-tmp"), new byte[64]);
+            Path idle = temporary(dir.resolve("locks/.killed.cairn-tmp"), 64, Duration.ofHours(2));
+            Path writing = temporary(dir.resolve("locks/.starting.cairn-tmp"), 64, Duration.ZERO);
             PruneResult r = repo.prune().gracePeriod(Duration.ZERO).run();
             assertThat(writing).as("just written: a backup may be about to link it").exists();
             assertThat(idle).doesNotExist();
@@ -573,9 +581,8 @@ class PruneTest {
             History h = new History(tmp.resolve("src"));
             write(h.src, "a", 1);
             h.backup(repo);
-            Path old = Files.write(dir.resolve("data/.staged.killed.cairn-tmp"), new byte[4096]);
-            Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.from(Instant.now().minus(Duration.ofHours(25))));
-            Path recent = Files.write(dir.resolve("data/.staged.running.cairn-tmp"), new byte[4096]);
+            Path old = temporary(dir.resolve("data/.staged.killed.cairn-tmp"), 4096, Duration.ofHours(25));
+            Path recent = temporary(dir.resolve("data/.staged.running.cairn-tmp"), 4096, Duration.ZERO);
             PruneResult r = repo.prune().run();
             assertThat(old).doesNotExist();
             assertThat(recent).as("modified within the grace period: a backup may be writing it").exists();

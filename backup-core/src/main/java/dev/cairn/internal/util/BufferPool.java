@@ -92,7 +92,7 @@ public final class BufferPool {
         return idleBytes;
     }
 
-    /** Arrays created by {@link #take} so far (tests: reuse means this stops growing). */
+    /** Arrays of {@link #GRAIN} bytes or more created by {@link #take} so far (tests: reuse means this stops growing). */
     public synchronized long created() {
         return created;
     }
